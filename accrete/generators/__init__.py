@@ -1,0 +1,1 @@
+"""Generator backends: one interface (fit / sample / save / load), several implementations."""

@@ -1,0 +1,1 @@
+"""Validation of synthetic data: fidelity, detection, utility, privacy, representation."""
