@@ -1,0 +1,56 @@
+# Accrete: `make run` (the pipeline on the bundled data) and `make test` (the test suite).
+# Both create the virtual environment and install everything on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+
+export ACCRETE_HOME ?= $(CURDIR)/.accrete
+export DAGSTER_HOME ?= $(ACCRETE_HOME)/dagster
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install dbt-manifest dagster-home run ui test lint bench-generator bench-validation clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first and pinned: any other version pulls gigabytes of CUDA packages
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# dbt models are generated from the dataset specs, then parsed into the manifest Dagster reads.
+dbt-manifest: install
+	$(BIN)/python -m accrete.dbt_models
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+
+dagster-home:
+	mkdir -p $(DAGSTER_HOME)
+	cp deploy/local/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+run: dbt-manifest dagster-home
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/python -m orchestration.summary
+
+ui: dbt-manifest dagster-home
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: dbt-manifest lint
+	$(BIN)/pytest
+
+bench-generator: install
+	$(BIN)/python -m bench.generator $(if $(QUICK),--quick,)
+
+bench-validation: install
+	$(BIN)/python -m bench.validation
+
+clean:
+	rm -rf .accrete dbt_project/target dbt_project/logs dbt_project/models/generated

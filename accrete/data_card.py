@@ -1,0 +1,68 @@
+"""The data card: how a dataset's synthetic data was made, in markdown a reviewer can read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from accrete.spec import DatasetSpec
+from accrete.validation.outcome import GateOutcome
+
+KNOWN_LIMITS = (
+    "Synthetic rows imitate the real training rows' distribution; they inherit its biases and "
+    "its gaps (a group absent from the real data is absent here too).",
+    "Imputed values (flagged `<column>_was_missing`) are group medians or modes, not observations.",
+    "Passing the gates lowers, but does not remove, the risk that a synthetic row resembles a real person.",
+)
+
+
+def render_data_card(
+    spec: DatasetSpec,
+    row_counts: dict[str, int],
+    manifest: dict[str, Any],
+    outcomes: list[GateOutcome],
+) -> str:
+    """Markdown: source and licence, rows in and out, generator and settings, gate scores, limits."""
+    rows = "\n".join(f"| {stage} | {count:,} |" for stage, count in row_counts.items())
+    gates = (
+        "\n".join(
+            f"| {outcome.name} | {'passed' if outcome.passed else '**failed**'} | {outcome.summary} |"
+            for outcome in outcomes
+        )
+        or "| (none recorded) | | |"
+    )
+    limits = "\n".join(f"- {limit}" for limit in KNOWN_LIMITS)
+    identifiers = ", ".join(spec.identifier_columns) or "none declared"
+    return f"""# Data card: synthetic {spec.name}
+
+{spec.description}
+
+## Source
+- **Source**: {spec.source}
+- **Licence**: {spec.licence}
+- **Direct identifiers dropped before training**: {identifiers}
+- **Sensitive attributes**: {", ".join(spec.sensitive) or "none declared"}
+
+## Rows in and out
+| stage | rows |
+|---|---|
+{rows}
+
+Holdout: {spec.holdout_fraction:.0%} of real rows, chosen by a hash of each row's key, never seen by a generator.
+Mixed table: real training rows plus synthetic rows, at most {spec.mix.max_synthetic_share:.0%} synthetic.
+
+## Generator
+- **Version**: `{manifest.get("version")}` ({manifest.get("backend")}), trained
+  {manifest.get("trained_at")} on {manifest.get("training_rows", 0):,} rows in {manifest.get("fit_seconds")} s
+  on {manifest.get("device")}
+- **Training data version**: `{manifest.get("training_data_version")}`; spec sha256 `{str(manifest.get("spec_sha256"))[:16]}`
+- **Settings**: `{json.dumps(manifest.get("settings", {}), sort_keys=True)}`, seed {manifest.get("seed")}
+
+## Validation gates
+| gate | verdict | summary |
+|---|---|---|
+{gates}
+
+## Known limits
+{limits}
+"""

@@ -1,0 +1,192 @@
+"""Landing files: find a dataset's delivered files, read them, and check them against the spec.
+
+A landing file is accepted whole or not at all. ``read_landing_file`` returns its rows as
+strings (raw stays raw: typing is the staging model's job) after checking that staging will
+succeed: the header or column count matches the spec, every value parses as its declared
+type, categorical values are known, and required columns have values. Any problem is a
+``LandingFileError`` naming the file, the column, examples and line numbers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from accrete.spec import FALSE_TOKENS, TRUE_TOKENS, DatasetSpec
+
+EXAMPLES_SHOWN = 3
+
+
+class LandingFileError(ValueError):
+    """A landing file cannot be ingested; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One delivered file: a batch of real rows."""
+
+    path: Path
+    sha256: str
+
+    @property
+    def batch(self) -> str:
+        """The batch id: the file name without its extensions."""
+        return self.path.name.split(".")[0]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_landing_files(spec: DatasetSpec, landing_root: Path) -> list[LandingFile]:
+    """The dataset's files in ``<landing_root>/<name>/`` matching the spec's pattern, sorted by name."""
+    folder = Path(landing_root) / spec.name
+    if not folder.is_dir():
+        raise LandingFileError(f"{spec.name}: landing folder {folder} does not exist")
+    paths = sorted(path for path in folder.glob(spec.landing.pattern) if path.is_file())
+    if not paths:
+        raise LandingFileError(f"{spec.name}: no file in {folder} matches {spec.landing.pattern!r}")
+    return [LandingFile(path=path, sha256=file_sha256(path)) for path in paths]
+
+
+def _read_csv(path: Path, spec: DatasetSpec) -> pd.DataFrame:
+    names = list(spec.columns)
+    try:
+        return pd.read_csv(
+            path,
+            sep=spec.format.separator,
+            header=0 if spec.format.header else None,
+            names=None if spec.format.header else names,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+            engine="c",
+            index_col=False,
+        )
+    except pd.errors.EmptyDataError as error:
+        raise LandingFileError(f"{path.name}: the file is empty") from error
+    except pd.errors.ParserError as error:
+        raise LandingFileError(
+            f"{path.name}: rows do not have the spec's {len(names)} columns: {error}"
+        ) from error
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, gzip.BadGzipFile) as error:
+        raise LandingFileError(
+            f"{path.name}: the file cannot be read (corrupt or wrong format): {error}"
+        ) from error
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        with duckdb.connect() as connection:
+            frame = connection.execute("select * from read_parquet(?)", [str(path)]).df()
+    except duckdb.Error as error:
+        raise LandingFileError(f"{path.name}: the file cannot be read as Parquet: {error}") from error
+    return frame.astype("string").fillna("").astype(object)
+
+
+def _check_columns(frame: pd.DataFrame, spec: DatasetSpec, name: str) -> None:
+    expected = list(spec.columns)
+    if not spec.format.header and spec.format.kind == "csv":
+        if frame.shape[1] != len(expected) or frame.iloc[:, -1].isna().any():
+            raise LandingFileError(
+                f"{name}: expected {len(expected)} columns per row, found {frame.shape[1]}"
+            )
+        return
+    found = [str(column).strip() for column in frame.columns]
+    missing = [column for column in expected if column not in found]
+    unexpected = [column for column in found if column not in expected]
+    if missing or unexpected:
+        raise LandingFileError(
+            f"{name}: header does not match the spec: missing columns {missing}, unexpected columns {unexpected}"
+        )
+
+
+def _examples(values: pd.Series) -> str:
+    shown = values.head(EXAMPLES_SHOWN)
+    return ", ".join(f"{value!r} (line {line})" for line, value in shown.items())
+
+
+def _value_problems(column: str, values: pd.Series, spec: DatasetSpec) -> list[str]:
+    """Problems of one column, whose missing values are already NA (index = line numbers)."""
+    column_spec = spec.columns[column]
+    present = values.dropna()
+    problems: list[str] = []
+    if (
+        column in spec.modelled_columns
+        and column not in spec.imputation.columns
+        and column not in (spec.identifier_columns)
+    ):
+        missing = values[values.isna()]
+        if len(missing):
+            lines = ", ".join(str(line) for line in missing.index[:EXAMPLES_SHOWN])
+            problems.append(
+                f"column '{column}' is required (not in imputation.columns) but {len(missing)} rows "
+                f"have no value, e.g. lines {lines}"
+            )
+    if column_spec.type == "numerical":
+        numbers = pd.to_numeric(present, errors="coerce")
+        bad = present[numbers.isna()]
+        if column_spec.integer:
+            bad = pd.concat([bad, present[numbers.notna() & (numbers % 1 != 0)]])
+        kind = "an integer" if column_spec.integer else "a number"
+        if len(bad):
+            problems.append(
+                f"column '{column}': {len(bad)} values cannot be read as {kind}: {_examples(bad)}"
+            )
+    elif column_spec.type == "datetime":
+        parsed = pd.to_datetime(present, format=column_spec.datetime_format, errors="coerce")
+        bad = present[parsed.isna()]
+        if len(bad):
+            problems.append(
+                f"column '{column}': {len(bad)} values cannot be read as a datetime: {_examples(bad)}"
+            )
+    elif column_spec.type == "boolean":
+        bad = present[~present.str.lower().isin(TRUE_TOKENS + FALSE_TOKENS)]
+        if len(bad):
+            problems.append(f"column '{column}': {len(bad)} values are not true/false: {_examples(bad)}")
+    elif column_spec.type == "categorical" and column_spec.categories is not None:
+        canonical = present.replace(column_spec.aliases)
+        bad = present[~canonical.isin(column_spec.categories)]
+        if len(bad):
+            problems.append(
+                f"column '{column}': {len(bad)} values are unknown categories (not in the spec): {_examples(bad)}"
+            )
+    return problems
+
+
+def read_landing_file(landing_file: LandingFile, spec: DatasetSpec) -> pd.DataFrame:
+    """The file's rows as delivered (strings, spec column order), plus a 1-based ``_line`` column.
+
+    Raises LandingFileError, listing every problem found, if staging could not type the file.
+    """
+    path = landing_file.path
+    if not path.is_file():
+        raise LandingFileError(f"{path}: landing file not found")
+    frame = _read_parquet(path) if spec.format.kind == "parquet" else _read_csv(path, spec)
+    _check_columns(frame, spec, path.name)
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame = frame[list(spec.columns)]
+    if frame.empty:
+        raise LandingFileError(f"{path.name}: the file has a header but no rows")
+    first_line = 2 if spec.format.header else 1
+    frame.index = pd.RangeIndex(first_line, first_line + len(frame))
+    missing_tokens = set(spec.format.missing_tokens)
+    problems: list[str] = []
+    for column in frame.columns:
+        values = frame[column].str.strip()
+        values = values.mask(values.isin(missing_tokens))
+        problems += _value_problems(column, values, spec)
+    if problems:
+        raise LandingFileError(f"{path.name}: " + "; ".join(problems))
+    frame = frame.rename_axis("_line").reset_index()
+    return frame

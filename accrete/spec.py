@@ -1,0 +1,242 @@
+"""Dataset specs: one declarative YAML file describes a dataset end to end.
+
+A spec says where the dataset's files land and how to parse them, what each column is,
+which columns identify people (dropped before any training), which are sensitive, the
+target, the holdout fraction, the generator, how many synthetic rows to make and the
+gate thresholds. Loading validates all of it: an unknown key, column or type is a
+``SpecError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from accrete.generators.registry import BACKENDS
+from accrete.table_schema import ModelColumn, TableSchema
+
+MISSING_FLAG_SUFFIX = "_was_missing"
+TRUE_TOKENS = ("true", "t", "yes", "y", "1")
+FALSE_TOKENS = ("false", "f", "no", "n", "0")
+
+
+class SpecError(ValueError):
+    """A dataset spec is invalid; the message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """One column as it arrives in the landing file."""
+
+    type: Literal["numerical", "categorical", "datetime", "boolean", "identifier"]
+    description: str = ""
+    integer: bool = False
+    min: float | None = None
+    max: float | None = None
+    categories: list[str] | None = None
+    aliases: dict[str, str] = Field(default_factory=dict)
+    datetime_format: str | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> ColumnSpec:
+        if self.type != "numerical" and (self.integer or self.min is not None or self.max is not None):
+            raise ValueError("integer/min/max apply to numerical columns only")
+        if self.type != "categorical" and (self.categories is not None or self.aliases):
+            raise ValueError("categories/aliases apply to categorical columns only")
+        if self.type != "datetime" and self.datetime_format is not None:
+            raise ValueError("datetime_format applies to datetime columns only")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.categories is not None:
+            unknown = sorted(set(self.aliases.values()) - set(self.categories))
+            if unknown:
+                raise ValueError(f"aliases map to values not in categories: {unknown}")
+        return self
+
+
+class FormatSpec(_Strict):
+    """How landing files are parsed."""
+
+    kind: Literal["csv", "parquet"] = "csv"
+    separator: str = ","
+    header: bool = True
+    missing_tokens: list[str] = Field(default_factory=lambda: [""])
+
+
+class LandingSpec(_Strict):
+    """Which files in the dataset's landing folder belong to it."""
+
+    pattern: str = "*"
+
+
+class ImputationSpec(_Strict):
+    """Columns that may be missing, filled with the median (numbers) or mode (categories)
+    of their group; each gets a ``<column>_was_missing`` flag."""
+
+    columns: list[str] = Field(default_factory=list)
+    group_by: list[str] = Field(default_factory=list)
+
+
+class GeneratorSpec(_Strict):
+    """Which generator backend learns the data, with its settings."""
+
+    backend: str = "gaussian_copula"
+    settings: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in BACKENDS:
+            raise ValueError(f"unknown backend {value!r}; known: {', '.join(sorted(BACKENDS))}")
+        return value
+
+
+class SyntheticSpec(_Strict):
+    """How many synthetic rows each generation samples."""
+
+    rows: int = Field(gt=0)
+
+
+class MixSpec(_Strict):
+    """The mixed table: all accumulated real rows plus synthetic rows up to a share."""
+
+    max_synthetic_share: float = Field(default=0.5, ge=0.0, lt=1.0)
+
+
+class GatesSpec(_Strict):
+    """Thresholds of the blocking validation checks."""
+
+    min_quality: float = Field(default=0.75, ge=0.0, le=1.0)
+    min_diagnostic: float = Field(default=0.95, ge=0.0, le=1.0)
+    fidelity_max_rows: int = Field(default=20_000, gt=0)
+
+
+class DatasetSpec(_Strict):
+    """Everything Accrete needs to know about one dataset."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    source: str
+    licence: str
+    landing: LandingSpec = Field(default_factory=LandingSpec)
+    format: FormatSpec = Field(default_factory=FormatSpec)
+    columns: dict[str, ColumnSpec]
+    record_key: list[str] = Field(default_factory=list)
+    sensitive: list[str] = Field(default_factory=list)
+    quasi_identifiers: list[str] = Field(default_factory=list)
+    target: str | None = None
+    holdout_fraction: float = Field(default=0.2, gt=0.0, lt=1.0)
+    imputation: ImputationSpec = Field(default_factory=ImputationSpec)
+    generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
+    synthetic: SyntheticSpec
+    mix: MixSpec = Field(default_factory=MixSpec)
+    gates: GatesSpec = Field(default_factory=GatesSpec)
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, columns: dict[str, ColumnSpec]) -> dict[str, ColumnSpec]:
+        for name in columns:
+            if not name.isidentifier() or name != name.lower() or name.startswith("_"):
+                raise ValueError(f"column name {name!r} must be lower_snake_case and not start with '_'")
+        if not columns:
+            raise ValueError("a dataset needs at least one column")
+        return columns
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> DatasetSpec:
+        modelled = set(self.modelled_columns)
+        references = {
+            "record_key": (self.record_key, set(self.columns)),
+            "sensitive": (self.sensitive, modelled),
+            "quasi_identifiers": (self.quasi_identifiers, modelled),
+            "target": ([self.target] if self.target else [], modelled),
+            "imputation.columns": (self.imputation.columns, modelled),
+            "imputation.group_by": (self.imputation.group_by, modelled),
+        }
+        for key, (names, allowed) in references.items():
+            unknown = [name for name in names if name not in allowed]
+            if unknown:
+                raise ValueError(f"{key} names unknown or identifier columns: {unknown}")
+        overlap = set(self.imputation.group_by) & set(self.imputation.columns)
+        if overlap:
+            raise ValueError(f"imputation.group_by columns cannot themselves be imputed: {sorted(overlap)}")
+        return self
+
+    @property
+    def modelled_columns(self) -> dict[str, ColumnSpec]:
+        """Columns kept after staging: every column that is not a direct identifier."""
+        return {name: column for name, column in self.columns.items() if column.type != "identifier"}
+
+    @property
+    def identifier_columns(self) -> list[str]:
+        return [name for name, column in self.columns.items() if column.type == "identifier"]
+
+    @property
+    def missing_flags(self) -> list[str]:
+        return [f"{name}{MISSING_FLAG_SUFFIX}" for name in self.imputation.columns]
+
+    @property
+    def training_schema(self) -> TableSchema:
+        """The columns a generator learns: cleaned columns, then the missing-value flags."""
+        columns = [
+            ModelColumn(
+                name=name,
+                kind=column.type,
+                integer=column.integer,
+                minimum=column.min,
+                maximum=column.max,
+                categories=tuple(column.categories or ()),
+            )
+            for name, column in self.modelled_columns.items()
+        ]
+        columns += [ModelColumn(name=flag, kind="boolean") for flag in self.missing_flags]
+        return TableSchema(tuple(columns))
+
+    def fingerprint(self) -> str:
+        """A hash of the spec's content: models record the spec they were trained under."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _error_location(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(top level)"
+
+
+def load_spec(path: Path) -> DatasetSpec:
+    """Read and validate one spec file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: spec file not found")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise SpecError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: a spec must be a mapping of keys to values")
+    try:
+        return DatasetSpec.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"key '{_error_location(item)}': {item['msg']}" for item in error.errors(include_url=False)
+        )
+        raise SpecError(f"{path}: {problems}") from None
+
+
+def load_specs(directory: Path) -> dict[str, DatasetSpec]:
+    """Every ``<directory>/<name>/spec.yaml``, keyed by dataset name (which must match the folder)."""
+    specs: dict[str, DatasetSpec] = {}
+    for path in sorted(Path(directory).glob("*/spec.yaml")):
+        spec = load_spec(path)
+        if spec.name != path.parent.name:
+            raise SpecError(f"{path}: key 'name' is {spec.name!r} but the folder is {path.parent.name!r}")
+        specs[spec.name] = spec
+    return specs

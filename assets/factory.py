@@ -1,0 +1,38 @@
+"""The asset graph of one dataset, built from its spec.
+
+raw_<name> -> dbt (stg_<name>, <name>_clean, <name>_real_accumulated, <name>_real_train /
+<name>_real_holdout) -> <name>_generator -> <name>_synthetic (+ blocking checks)
+-> <name>_mixed -> <name>_data_card
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from assets.generator.train import build_generator_asset, generator_asset_key
+from assets.ingest.raw import build_raw_asset
+from assets.mix.mixed import build_mixed_asset, mixed_asset_key
+from assets.report.data_card import build_data_card_asset
+from assets.synthetic.sample import build_synthetic_asset, synthetic_asset_key
+from assets.validation.checks import build_checks
+
+
+def build_dataset_definitions(
+    spec: DatasetSpec, dbt_assets: dg.AssetsDefinition
+) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    """Assets and checks of ``spec``'s dataset, wired to its dbt models."""
+    tables = DatasetTables(spec.name)
+    clean_key = get_asset_key_for_model([dbt_assets], tables.clean_model)
+    train_key = get_asset_key_for_model([dbt_assets], tables.train_model)
+    assets = [
+        build_raw_asset(spec),
+        build_generator_asset(spec, train_key),
+        build_synthetic_asset(spec, generator_asset_key(spec), train_key),
+        build_mixed_asset(spec, synthetic_asset_key(spec), train_key),
+        build_data_card_asset(spec, mixed_asset_key(spec)),
+    ]
+    checks = build_checks(spec, clean_key, synthetic_asset_key(spec), train_key)
+    return assets, checks

@@ -1,0 +1,1 @@
+"""Generator training on the accumulated real training split."""

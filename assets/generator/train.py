@@ -1,0 +1,93 @@
+"""The trained generator of a dataset, stored in the model store with its manifest."""
+
+import json
+
+import dagster as dg
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from accrete.spec import DatasetSpec  # noqa: E402
+from accrete.tables import DatasetTables  # noqa: E402
+from accrete.training import train_generator, training_data_version  # noqa: E402
+from accrete.warehouse import read_table  # noqa: E402
+from assets.metadata import png_markdown  # noqa: E402
+from resources import DuckDBWarehouse, ModelStoreResource  # noqa: E402
+
+# Under Kubernetes (k8s_job_executor) the training step gets its own pod with one GPU.
+GPU_POD_TAGS = {
+    "dagster-k8s/config": {
+        "container_config": {
+            "resources": {"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}}
+        }
+    }
+}
+
+
+def generator_asset_key(spec: DatasetSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"{spec.name}_generator")
+
+
+def _loss_plot(losses: list[float]) -> dg.MetadataValue:
+    figure, axis = plt.subplots(figsize=(5, 3))
+    axis.plot(range(1, len(losses) + 1), losses)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("training loss")
+    plot = png_markdown(figure)
+    plt.close(figure)
+    return plot
+
+
+def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+    schema = spec.training_schema
+
+    @dg.asset(
+        key=generator_asset_key(spec),
+        deps=[train_key],
+        group_name="generate",
+        kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv"},
+        pool="gpu",
+        op_tags=GPU_POD_TAGS,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=15),
+        description=(
+            f"A generative model of the real {spec.name} training rows ({spec.generator.backend}), "
+            "versioned by the spec and data it learned from; it never sees the holdout."
+        ),
+    )
+    def generator(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, model_store: ModelStoreResource
+    ) -> dg.MaterializeResult:
+        """The model that stands in for real people: trained only on accumulated real training rows."""
+        with warehouse.connect(read_only=True) as connection:
+            rows = read_table(connection, tables.train, schema.names)
+            batches = connection.execute(
+                f"select _batch, _file_sha256, count(*) as rows from {tables.train} group by all"
+            ).df()
+
+        def log_progress(progress: dict) -> None:
+            context.log.info(f"{spec.name} generator: " + ", ".join(f"{k}={v}" for k, v in progress.items()))
+
+        context.log.info(f"{spec.name}: training {spec.generator.backend} on {len(rows):,} real rows")
+        stored, report = train_generator(
+            spec, rows, training_data_version(batches), model_store.store(), progress=log_progress
+        )
+        metadata = {
+            "model_version": stored.version,
+            "model_uri": dg.MetadataValue.url(stored.uri),
+            "backend": stored.manifest["backend"],
+            "settings": dg.MetadataValue.json(stored.manifest["settings"]),
+            "training_rows": report.rows,
+            "training_data_version": stored.manifest["training_data_version"],
+            "fit_seconds": round(report.seconds, 2),
+            "device": report.device,
+        }
+        if report.losses:
+            metadata["loss_curve"] = _loss_plot(report.losses)
+        context.log.info(
+            f"{spec.name}: stored generator {stored.version} ({json.dumps(metadata['fit_seconds'])} s)"
+        )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return generator

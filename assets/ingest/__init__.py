@@ -1,0 +1,1 @@
+"""Ingestion: real landing files into the warehouse's raw schema."""

@@ -1,0 +1,56 @@
+"""The raw table of a dataset: every landing file as delivered."""
+
+import dagster as dg
+
+from accrete.ingest import ingest_landing_files
+from accrete.landing import LandingFileError
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from assets.metadata import table_metadata
+from resources import DuckDBWarehouse, LandingZone
+
+
+def raw_asset_key(spec: DatasetSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"raw_{spec.name}")
+
+
+def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+
+    @dg.asset(
+        key=raw_asset_key(spec),
+        group_name="ingest",
+        kinds={"duckdb", "python"},
+        pool="duckdb",
+        description=(
+            f"The real {spec.name} records exactly as their source delivered them (every landing file, "
+            "all values as text), with the file, line and run each row came from. "
+            f"Source: {spec.source}."
+        ),
+    )
+    def raw_table(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing: LandingZone
+    ) -> dg.MaterializeResult:
+        """Real records as delivered: the starting point of every row's provenance.
+
+        A file is accepted whole or not at all; re-delivering a file replaces its batch.
+        """
+        try:
+            with warehouse.connect() as connection:
+                report = ingest_landing_files(connection, spec, landing.path, context.run_id)
+                metadata = table_metadata(connection, tables.raw)
+        except LandingFileError as error:
+            raise dg.Failure(description=f"Landing file rejected, nothing was written: {error}") from error
+        for batch, rows in report.ingested.items():
+            context.log.info(f"{spec.name}: batch {batch} ingested, {rows:,} rows")
+        if report.unchanged:
+            context.log.info(f"{spec.name}: unchanged batches skipped: {', '.join(report.unchanged)}")
+        return dg.MaterializeResult(
+            metadata={
+                **metadata,
+                "batches_ingested": dg.MetadataValue.json(report.ingested),
+                "batches_unchanged": dg.MetadataValue.json(report.unchanged),
+            }
+        )
+
+    return raw_table

@@ -1,0 +1,1 @@
+"""Mixing synthetic rows into the accumulated real data."""

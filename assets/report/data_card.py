@@ -1,0 +1,63 @@
+"""The data card of a dataset: the story of how its synthetic data was made."""
+
+import dagster as dg
+
+from accrete.data_card import render_data_card
+from accrete.gate_log import read_outcomes
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from accrete.warehouse import row_count
+from assets.validation.checks import REAL_DATA_VERSION
+from resources import DuckDBWarehouse, ModelStoreResource, ReportFolder
+
+
+def build_data_card_asset(spec: DatasetSpec, mixed_key: dg.AssetKey) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+    stages = {
+        "raw rows delivered": tables.raw,
+        "clean rows (after validity rules)": tables.clean,
+        "accumulated real rows": tables.accumulated,
+        "real training rows": tables.train,
+        "real holdout rows": tables.holdout,
+        "synthetic rows sampled": tables.synthetic,
+        "mixed rows": tables.mixed,
+    }
+
+    @dg.asset(
+        key=dg.AssetKey(f"{spec.name}_data_card"),
+        deps=[mixed_key],
+        group_name="report",
+        kinds={"markdown"},
+        pool="duckdb",
+        description=(
+            f"How the synthetic {spec.name} data was made: source and licence, rows in and out, the "
+            "generator and its settings, gate verdicts and known limits."
+        ),
+    )
+    def data_card(
+        warehouse: DuckDBWarehouse, model_store: ModelStoreResource, reports: ReportFolder
+    ) -> dg.MaterializeResult:
+        """What a reviewer reads before approving the synthetic data for use."""
+        with warehouse.connect(read_only=True) as connection:
+            counts = {stage: row_count(connection, table) for stage, table in stages.items()}
+            versions = connection.execute(
+                f"select distinct _generator_version from {tables.synthetic}"
+            ).fetchall()
+        store = model_store.store()
+        stored = store.get(spec.name, versions[0][0] if versions else None)
+        folder = reports.dataset_folder(spec.name)
+        outcomes = read_outcomes(folder, REAL_DATA_VERSION) + read_outcomes(folder, stored.version)
+        card = render_data_card(spec, counts, stored.manifest, outcomes)
+        path = folder / "data_card.md"
+        path.write_text(card)
+        return dg.MaterializeResult(
+            metadata={
+                "data_card": dg.MetadataValue.md(card),
+                "path": dg.MetadataValue.path(str(path)),
+                "generator_version": stored.version,
+                "gates_passed": sum(outcome.passed for outcome in outcomes),
+                "gates_failed": sum(not outcome.passed for outcome in outcomes),
+            }
+        )
+
+    return data_card

@@ -1,0 +1,1 @@
+"""Synthetic sampling from the latest trained generator."""

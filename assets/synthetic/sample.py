@@ -1,0 +1,54 @@
+"""The synthetic table of a dataset: rows sampled from its latest generator, with provenance."""
+
+import dagster as dg
+
+from accrete.sampling import sample_synthetic
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from accrete.warehouse import replace_table
+from assets.metadata import column_lineage, table_metadata
+from resources import DuckDBWarehouse, ModelStoreResource
+
+
+def synthetic_asset_key(spec: DatasetSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"{spec.name}_synthetic")
+
+
+def build_synthetic_asset(
+    spec: DatasetSpec, generator_key: dg.AssetKey, train_key: dg.AssetKey
+) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+    schema = spec.training_schema
+
+    @dg.asset(
+        key=synthetic_asset_key(spec),
+        deps=[generator_key],
+        group_name="synthesize",
+        kinds={"duckdb", "python"},
+        pool="duckdb",
+        description=(
+            f"{spec.synthetic.rows:,} synthetic {spec.name} rows: statistically like the real data, "
+            "about nobody; each row names the generator version and run that made it."
+        ),
+    )
+    def synthetic(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, model_store: ModelStoreResource
+    ) -> dg.MaterializeResult:
+        """Synthetic rows that downstream users may share and train on once every gate has passed."""
+        store = model_store.store()
+        stored = store.get(spec.name)
+        backend = store.load(stored, schema)
+        rows = sample_synthetic(backend, stored, schema, spec.synthetic.rows, context.run_id)
+        with warehouse.connect() as connection:
+            replace_table(connection, tables.synthetic, rows)
+            metadata = table_metadata(connection, tables.synthetic)
+        context.log.info(f"{spec.name}: {len(rows):,} synthetic rows from generator {stored.version}")
+        return dg.MaterializeResult(
+            metadata={
+                **metadata,
+                "dagster/column_lineage": column_lineage(schema.names, [train_key]),
+                "generator_version": stored.version,
+            }
+        )
+
+    return synthetic

@@ -1,0 +1,1 @@
+"""Cleaning, imputation and accumulation: the dbt models of every dataset."""

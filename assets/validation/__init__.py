@@ -1,0 +1,1 @@
+"""Blocking validation checks: nothing is mixed or shared until these pass."""

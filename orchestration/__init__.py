@@ -1,0 +1,1 @@
+"""Accrete's Dagster code location: definitions, environment, jobs and schedules."""

@@ -1,0 +1,49 @@
+"""What `make run` produced, printed for the person who ran it: rows, scores, where the files are."""
+
+from __future__ import annotations
+
+from accrete.gate_log import read_outcomes
+from accrete.model_store import ModelStore, ModelStoreError
+from accrete.spec import load_specs
+from accrete.tables import DatasetTables
+from accrete.warehouse import connect, row_count, table_exists
+from orchestration import environment
+
+
+def main() -> None:
+    warehouse = environment.warehouse_path()
+    store = ModelStore(environment.models_root())
+    print(f"\nAccrete results (warehouse {warehouse})")
+    for name in load_specs(environment.datasets_dir()):
+        tables = DatasetTables(name)
+        print(f"\n== {name}")
+        with connect(warehouse, read_only=True) as connection:
+            for label, table in [
+                ("raw", tables.raw),
+                ("clean", tables.clean),
+                ("accumulated real", tables.accumulated),
+                ("real train", tables.train),
+                ("real holdout", tables.holdout),
+                ("synthetic", tables.synthetic),
+                ("mixed", tables.mixed),
+            ]:
+                count = (
+                    f"{row_count(connection, table):,}" if table_exists(connection, table) else "(not built)"
+                )
+                print(f"  {label:<18} {count:>10}  {table}")
+        try:
+            stored = store.get(name)
+        except ModelStoreError as error:
+            print(f"  generator: {error}")
+            continue
+        print(f"  generator          {stored.version} ({stored.manifest['fit_seconds']} s)  {stored.path}")
+        reports = environment.reports_root() / name
+        for outcome in read_outcomes(reports, "real") + read_outcomes(reports, stored.version):
+            verdict = "PASS" if outcome.passed else "FAIL"
+            print(f"  gate {outcome.name:<28} {verdict}  {outcome.summary}")
+        print(f"  data card          {reports / 'data_card.md'}")
+    print(f"\nDagster runs: {environment.accrete_home() / 'dagster'} (see them with `make ui`)")
+
+
+if __name__ == "__main__":
+    main()
