@@ -9,6 +9,7 @@ type, categorical values are known, and required columns have values. Any proble
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import zlib
@@ -59,30 +60,33 @@ def find_landing_files(spec: DatasetSpec, landing_root: Path) -> list[LandingFil
     return [LandingFile(path=path, sha256=file_sha256(path)) for path in paths]
 
 
+def _open_text(path: Path):
+    """The file as text, gunzipped when it starts with the gzip magic bytes."""
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rt", newline="") if compressed else path.open("r", newline="")
+
+
 def _read_csv(path: Path, spec: DatasetSpec) -> pd.DataFrame:
-    names = list(spec.columns)
+    """Rows as strings; every row must have as many fields as the spec has columns."""
+    expected = len(spec.columns)
     try:
-        return pd.read_csv(
-            path,
-            sep=spec.format.separator,
-            header=0 if spec.format.header else None,
-            names=None if spec.format.header else names,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            engine="c",
-            index_col=False,
+        with _open_text(path) as handle:
+            rows = [row for row in csv.reader(handle, delimiter=spec.format.separator) if row]
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error, csv.Error) as error:
+        raise LandingFileError(f"{path.name}: the file cannot be read (corrupt or wrong format): {error}") from error
+    if not rows:
+        raise LandingFileError(f"{path.name}: the file is empty")
+    header = [name.strip() for name in rows.pop(0)] if spec.format.header else list(spec.columns)
+    ragged = [number for number, row in enumerate(rows, start=2 if spec.format.header else 1) if len(row) != expected]
+    if ragged:
+        lines = ", ".join(str(line) for line in ragged[:EXAMPLES_SHOWN])
+        raise LandingFileError(
+            f"{path.name}: expected {expected} columns per row, {len(ragged)} rows differ, e.g. lines {lines}"
         )
-    except pd.errors.EmptyDataError as error:
-        raise LandingFileError(f"{path.name}: the file is empty") from error
-    except pd.errors.ParserError as error:
-        raise LandingFileError(
-            f"{path.name}: rows do not have the spec's {len(names)} columns: {error}"
-        ) from error
-    except (OSError, EOFError, UnicodeDecodeError, zlib.error, gzip.BadGzipFile) as error:
-        raise LandingFileError(
-            f"{path.name}: the file cannot be read (corrupt or wrong format): {error}"
-        ) from error
+    if len(header) != expected:
+        raise LandingFileError(f"{path.name}: the header has {len(header)} columns, the spec {expected}")
+    return pd.DataFrame(rows, columns=header, dtype=object)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -177,7 +181,7 @@ def read_landing_file(landing_file: LandingFile, spec: DatasetSpec) -> pd.DataFr
     frame.columns = [str(column).strip() for column in frame.columns]
     frame = frame[list(spec.columns)]
     if frame.empty:
-        raise LandingFileError(f"{path.name}: the file has a header but no rows")
+        raise LandingFileError(f"{path.name}: the file has no rows")
     first_line = 2 if spec.format.header else 1
     frame.index = pd.RangeIndex(first_line, first_line + len(frame))
     missing_tokens = set(spec.format.missing_tokens)

@@ -1,0 +1,44 @@
+"""The code location loads, and every asset says what it is and where it belongs."""
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+PYTHON_ASSETS = ["raw_adult", "adult_generator", "adult_synthetic", "adult_mixed", "adult_data_card"]
+DBT_MODELS = ["stg_adult", "adult_clean", "adult_real_accumulated", "adult_real_train", "adult_real_holdout"]
+
+
+def test_definitions_hold_the_whole_chain():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert set(PYTHON_ASSETS + DBT_MODELS) <= keys
+    assert graph.get(dg.AssetKey("adult_generator")).parent_keys == {dg.AssetKey("adult_real_train")}
+    assert dg.AssetKey("raw_adult") in graph.get(dg.AssetKey("stg_adult")).parent_keys
+
+
+def test_every_asset_has_a_description_group_and_kind():
+    graph = defs.resolve_asset_graph()
+    for name in PYTHON_ASSETS + DBT_MODELS:
+        node = graph.get(dg.AssetKey(name))
+        assert node.description and len(node.description) > 30, name
+        assert node.group_name in {"ingest", "clean", "real", "generate", "synthesize", "mix", "report"}, name
+        assert node.kinds, name
+
+
+def test_gates_are_blocking_checks():
+    checks = {
+        (spec.asset_key.to_user_string(), spec.name): spec
+        for assets_def in defs.resolve_asset_graph().assets_defs
+        for spec in assets_def.check_specs
+    }
+    for key in [("adult_synthetic", "fidelity"), ("adult_synthetic", "spec_expectations"), ("adult_clean", "spec_expectations")]:
+        assert checks[key].blocking, key
+
+
+def test_warehouse_steps_share_one_pool_and_training_has_the_gpu():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("adult_generator")).pools == {"gpu"}
+    for name in ["raw_adult", "adult_synthetic", "adult_mixed", "stg_adult"]:
+        assert graph.get(dg.AssetKey(name)).pools == {"duckdb"}, name
+    tags = graph.get(dg.AssetKey("adult_generator")).assets_def.op.tags
+    assert "nvidia.com/gpu" in str(tags["dagster-k8s/config"])

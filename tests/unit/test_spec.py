@@ -1,0 +1,91 @@
+"""Dataset specs: the bundled spec loads; every kind of invalid spec is a clear SpecError."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from accrete.spec import SpecError, load_spec, load_specs
+from tests.conftest import ADULT_SPEC
+
+
+def write_spec(tmp_path: Path, mutate) -> Path:
+    content = yaml.safe_load(ADULT_SPEC.read_text())
+    mutate(content)
+    path = tmp_path / "adult" / "spec.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+def test_bundled_spec_describes_adult(adult_spec):
+    assert len(adult_spec.columns) == 15
+    assert adult_spec.target == "income"
+    assert adult_spec.training_schema.names[-3:] == [
+        "workclass_was_missing",
+        "occupation_was_missing",
+        "native_country_was_missing",
+    ]
+    assert adult_spec.training_schema.column("age").integer
+
+
+def test_fingerprint_changes_with_content(tmp_path, adult_spec):
+    changed = load_spec(write_spec(tmp_path, lambda spec: spec["synthetic"].update(rows=123)))
+    assert changed.fingerprint() != adult_spec.fingerprint()
+    assert load_spec(ADULT_SPEC).fingerprint() == adult_spec.fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "named"),
+    [
+        (lambda spec: spec.update(colour="blue"), "colour"),
+        (lambda spec: spec["columns"]["age"].update(type="number"), "columns.age.type"),
+        (lambda spec: spec["columns"]["age"].update(minimum=3), "columns.age.minimum"),
+        (lambda spec: spec.update(sensitive=["race", "height"]), "height"),
+        (lambda spec: spec.update(target="salary"), "salary"),
+        (lambda spec: spec.update(holdout_fraction=1.5), "holdout_fraction"),
+        (lambda spec: spec["generator"].update(backend="magic"), "magic"),
+        (lambda spec: spec["synthetic"].update(rows=0), "synthetic.rows"),
+        (lambda spec: spec["mix"].update(max_synthetic_share=1.0), "mix.max_synthetic_share"),
+        (lambda spec: spec["columns"]["age"].update(min=50, max=10), "min (50.0) is greater than max"),
+        (lambda spec: spec["imputation"].update(group_by=["workclass"]), "cannot themselves be imputed"),
+        (lambda spec: spec["columns"]["income"].update(aliases={">50K.": "rich"}), "rich"),
+        (lambda spec: spec["columns"].update({"Bad Name": {"type": "numerical"}}), "Bad Name"),
+    ],
+)
+def test_invalid_spec_names_file_and_key(tmp_path, mutate, named):
+    path = write_spec(tmp_path, mutate)
+    with pytest.raises(SpecError) as raised:
+        load_spec(path)
+    assert str(path) in str(raised.value)
+    assert named in str(raised.value)
+
+
+def test_missing_and_malformed_spec_files(tmp_path):
+    with pytest.raises(SpecError, match="not found"):
+        load_spec(tmp_path / "nope.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [unclosed")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(broken)
+    scalar = tmp_path / "scalar.yaml"
+    scalar.write_text("just a string")
+    with pytest.raises(SpecError, match="mapping"):
+        load_spec(scalar)
+
+
+def test_spec_name_must_match_its_folder(tmp_path):
+    write_spec(tmp_path, lambda spec: spec.update(name="census"))
+    with pytest.raises(SpecError, match="folder is 'adult'"):
+        load_specs(tmp_path)
+
+
+def test_identifier_columns_are_never_modelled(tmp_path):
+    def add_identifier(spec):
+        spec["columns"]["person_id"] = {"type": "identifier"}
+
+    spec = load_spec(write_spec(tmp_path, add_identifier))
+    assert spec.identifier_columns == ["person_id"]
+    assert "person_id" not in spec.training_schema.names
+    with pytest.raises(SpecError, match="identifier"):
+        load_spec(write_spec(tmp_path, lambda s: (add_identifier(s), s.update(sensitive=["person_id"]))))
