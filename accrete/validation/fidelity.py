@@ -2,6 +2,8 @@
 
 SDMetrics is MIT-licensed. Both reports are computed on at most ``max_rows`` rows of
 each table (a seeded sample) so that their cost stays flat as the real data grows.
+``fidelity_gate`` turns the scores into a verdict; its details always list the worst
+columns and pairs, since they say where a generator needs work even when it passes.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from accrete.generators.sdv_backends import sdv_metadata
 from accrete.table_schema import TableSchema
+from accrete.validation.markdown import markdown_table
+from accrete.validation.outcome import GateOutcome
 
 TABLE = "table"
+DETAIL_ROWS = 10
 
 
 @dataclass
@@ -75,3 +80,52 @@ def fidelity_scores(
         .sort_values("score")
         .reset_index(drop=True),
     )
+
+
+def fidelity_gate(
+    scores: FidelityScores,
+    min_quality: float = 0.75,
+    min_column_shapes: float = 0.8,
+    min_column_pair_trends: float = 0.8,
+    min_diagnostic: float = 0.95,
+) -> GateOutcome:
+    """Fails when the overall quality, either of its two properties, or the diagnostic is below its minimum."""
+    checks = {
+        "quality": (scores.quality, min_quality),
+        "column shapes": (scores.column_shapes, min_column_shapes),
+        "column pair trends": (scores.column_pair_trends, min_column_pair_trends),
+        "diagnostic (validity and structure)": (scores.diagnostic, min_diagnostic),
+    }
+    below = [name for name, (score, minimum) in checks.items() if score < minimum]
+    passed = not below
+    worst_column = scores.column_details.iloc[0] if len(scores.column_details) else None
+    worst_pair = scores.pair_details.iloc[0] if len(scores.pair_details) else None
+    worst = []
+    if worst_column is not None:
+        worst.append(f"worst column {worst_column['column']} ({worst_column['score']:.2f})")
+    if worst_pair is not None:
+        worst.append(
+            f"worst pair {worst_pair['column_1']}/{worst_pair['column_2']} ({worst_pair['score']:.2f})"
+        )
+    verdict = "meets every minimum" if passed else f"is below the minimum on {', '.join(below)}"
+    summary = (
+        f"SDMetrics quality {scores.quality:.3f} (column shapes {scores.column_shapes:.3f}, pair trends "
+        f"{scores.column_pair_trends:.3f}) and diagnostic {scores.diagnostic:.3f} against minimums "
+        f"{min_quality:.2f} / {min_column_shapes:.2f} / {min_column_pair_trends:.2f} / {min_diagnostic:.2f}: "
+        f"the synthetic table {verdict}; {', '.join(worst)}."
+    )
+    metrics = {
+        "quality": scores.quality,
+        "column_shapes": scores.column_shapes,
+        "column_pair_trends": scores.column_pair_trends,
+        "diagnostic": scores.diagnostic,
+        "validity": scores.validity,
+        "structure": scores.structure,
+    }
+    details = (
+        "### Column shapes, worst first\n\n"
+        + markdown_table(scores.column_details, DETAIL_ROWS)
+        + "\n\n### Column pair trends, worst first\n\n"
+        + markdown_table(scores.pair_details, DETAIL_ROWS)
+    )
+    return GateOutcome("fidelity", passed, summary, metrics, details)
