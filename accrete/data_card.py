@@ -21,6 +21,7 @@ def render_data_card(
     row_counts: dict[str, int],
     manifest: dict[str, Any],
     outcomes: list[GateOutcome],
+    validation_report: str,
 ) -> str:
     """Markdown: source and licence, rows in and out, generator and settings, gate scores, limits."""
     rows = "\n".join(f"| {stage} | {count:,} |" for stage, count in row_counts.items())
@@ -62,6 +63,8 @@ Mixed table: real training rows plus synthetic rows, at most {spec.mix.max_synth
 | gate | verdict | summary |
 |---|---|---|
 {gates}
+
+Full validation report (plots of every column, pair trends, privacy distances, groups): `{validation_report}`
 
 ## Known limits
 {limits}

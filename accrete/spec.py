@@ -113,11 +113,23 @@ class MixSpec(_Strict):
 
 
 class GatesSpec(_Strict):
-    """Thresholds of the blocking validation checks."""
+    """Thresholds of the blocking validation gates (each with a default that suits most tables)."""
 
     min_quality: float = Field(default=0.75, ge=0.0, le=1.0)
+    min_column_shapes: float = Field(default=0.8, ge=0.0, le=1.0)
+    min_column_pair_trends: float = Field(default=0.8, ge=0.0, le=1.0)
     min_diagnostic: float = Field(default=0.95, ge=0.0, le=1.0)
     fidelity_max_rows: int = Field(default=20_000, gt=0)
+    max_detection_auc: float = Field(default=0.9, ge=0.5, le=1.0)
+    min_utility_ratio: float = Field(default=0.9, ge=0.0)
+    dcr_max_share_above_expected: float = Field(default=0.1, ge=0.0, le=1.0)
+    dcr_min_p5_ratio: float = Field(default=0.5, ge=0.0)
+    max_copy_rate_above_holdout: float = Field(default=0.01, ge=0.0, le=1.0)
+    max_rare_combination_rate_above_holdout: float = Field(default=0.02, ge=0.0, le=1.0)
+    representation_max_relative_drop: float = Field(default=0.25, ge=0.0, le=1.0)
+    representation_min_group_quality: float = Field(default=0.5, ge=0.0, le=1.0)
+    representation_min_real_share: float = Field(default=0.005, ge=0.0, le=1.0)
+    validation_max_rows: int = Field(default=50_000, gt=0)
 
 
 class DatasetSpec(_Strict):

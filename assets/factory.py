@@ -1,8 +1,8 @@
 """The asset graph of one dataset, built from its spec.
 
 raw_<name> -> dbt (stg_<name>, <name>_clean, <name>_real_accumulated, <name>_real_train /
-<name>_real_holdout) -> <name>_generator -> <name>_synthetic (+ blocking checks)
--> <name>_mixed -> <name>_data_card
+<name>_real_holdout) -> <name>_generator -> <name>_synthetic (+ blocking checks, which write the
+validation report) -> <name>_validation_report, <name>_mixed -> <name>_data_card
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from assets.mix.mixed import build_mixed_asset, mixed_asset_key
 from assets.report.data_card import build_data_card_asset
 from assets.synthetic.sample import build_synthetic_asset, synthetic_asset_key
 from assets.validation.checks import build_checks
+from assets.validation.report import build_validation_report_asset, validation_report_key
 
 
 def build_dataset_definitions(
@@ -27,12 +28,14 @@ def build_dataset_definitions(
     tables = DatasetTables(spec.name)
     clean_key = get_asset_key_for_model([dbt_assets], tables.clean_model)
     train_key = get_asset_key_for_model([dbt_assets], tables.train_model)
+    holdout_key = get_asset_key_for_model([dbt_assets], tables.holdout_model)
     assets = [
         build_raw_asset(spec),
         build_generator_asset(spec, train_key),
         build_synthetic_asset(spec, generator_asset_key(spec), train_key),
         build_mixed_asset(spec, synthetic_asset_key(spec), train_key),
-        build_data_card_asset(spec, mixed_asset_key(spec)),
+        build_validation_report_asset(spec, synthetic_asset_key(spec)),
+        build_data_card_asset(spec, mixed_asset_key(spec), validation_report_key(spec)),
     ]
-    checks = build_checks(spec, clean_key, synthetic_asset_key(spec), train_key)
+    checks = build_checks(spec, clean_key, synthetic_asset_key(spec), train_key, holdout_key)
     return assets, checks

@@ -23,7 +23,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not (REPO / "dbt_project" / "target" / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "accrete.dbt_models"], cwd=REPO, check=True)
         dbt = Path(sys.executable).parent / "dbt"
-        subprocess.run([str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=REPO / "dbt_project", check=True)
+        subprocess.run(
+            [str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=REPO / "dbt_project", check=True
+        )
 
 
 @pytest.fixture
@@ -56,6 +58,7 @@ def write_small_spec(folder: Path, **overrides) -> Path:
     content = yaml.safe_load(ADULT_SPEC.read_text())
     content["synthetic"]["rows"] = 600
     content["gates"]["fidelity_max_rows"] = 1500
+    content["generator"]["settings"] = {"epochs": 30, "max_seconds": 15}
     for key, value in overrides.items():
         content[key] = value
     path = folder / "adult" / "spec.yaml"

@@ -11,7 +11,9 @@ from assets.validation.checks import REAL_DATA_VERSION
 from resources import DuckDBWarehouse, ModelStoreResource, ReportFolder
 
 
-def build_data_card_asset(spec: DatasetSpec, mixed_key: dg.AssetKey) -> dg.AssetsDefinition:
+def build_data_card_asset(
+    spec: DatasetSpec, mixed_key: dg.AssetKey, report_key: dg.AssetKey
+) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
     stages = {
         "raw rows delivered": tables.raw,
@@ -25,7 +27,7 @@ def build_data_card_asset(spec: DatasetSpec, mixed_key: dg.AssetKey) -> dg.Asset
 
     @dg.asset(
         key=dg.AssetKey(f"{spec.name}_data_card"),
-        deps=[mixed_key],
+        deps=[mixed_key, report_key],
         group_name="report",
         kinds={"markdown"},
         pool="duckdb",
@@ -47,7 +49,9 @@ def build_data_card_asset(spec: DatasetSpec, mixed_key: dg.AssetKey) -> dg.Asset
         stored = store.get(spec.name, versions[0][0] if versions else None)
         folder = reports.dataset_folder(spec.name)
         outcomes = read_outcomes(folder, REAL_DATA_VERSION) + read_outcomes(folder, stored.version)
-        card = render_data_card(spec, counts, stored.manifest, outcomes)
+        card = render_data_card(
+            spec, counts, stored.manifest, outcomes, str(folder / "validation_report.html")
+        )
         path = folder / "data_card.md"
         path.write_text(card)
         return dg.MaterializeResult(

@@ -16,8 +16,20 @@ EXPECTED_ASSETS = {
     "adult_real_holdout",
     "adult_generator",
     "adult_synthetic",
+    "adult_validation_report",
     "adult_mixed",
     "adult_data_card",
+}
+SYNTHETIC_GATES = {
+    "spec_expectations",
+    "fidelity",
+    "detection",
+    "utility",
+    "distance_to_closest_record",
+    "exact_copies",
+    "rare_combinations",
+    "identifier_leakage",
+    "representation",
 }
 
 
@@ -26,10 +38,13 @@ def accrete_pipeline_job() -> dg.JobDefinition:
     return build_definitions().resolve_job_def("accrete_pipeline")
 
 
-def materialize(instance: dg.DagsterInstance, selection: list[dg.AssetKey] | None = None) :
+def materialize(instance: dg.DagsterInstance, selection: list[dg.AssetKey] | None = None):
     """Run the job as production does: one process per step (the multiprocess executor)."""
     return dg.execute_job(
-        dg.reconstructable(accrete_pipeline_job), instance=instance, asset_selection=selection, raise_on_error=False
+        dg.reconstructable(accrete_pipeline_job),
+        instance=instance,
+        asset_selection=selection,
+        raise_on_error=False,
     )
 
 
@@ -54,13 +69,8 @@ def pipeline(tmp_path_factory):
             yield home, landing, instance, result
 
 
-@pytest.fixture
-def first_run(pipeline):
-    return pipeline[3]
-
-
-def test_every_stage_materializes_with_metadata(first_run):
-    result = first_run
+def test_every_stage_materializes_with_metadata(pipeline):
+    accrete_home, _, _, result = pipeline
     materialized = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
     assert materialized == EXPECTED_ASSETS
     metadata = {
@@ -71,19 +81,38 @@ def test_every_stage_materializes_with_metadata(first_run):
     assert metadata["adult_synthetic"]["dagster/row_count"].value == 600
     lineage = metadata["adult_synthetic"]["dagster/column_lineage"].value
     assert lineage.deps_by_column["age"][0].asset_key == dg.AssetKey("adult_real_train")
-    schema_columns = [column.name for column in metadata["adult_mixed"]["dagster/column_schema"].value.columns]
-    assert schema_columns[:5] == ["_source", "_real_partition", "_real_row_id", "_generator_version", "_run_id"]
+    schema_columns = [
+        column.name for column in metadata["adult_mixed"]["dagster/column_schema"].value.columns
+    ]
+    assert schema_columns[:5] == [
+        "_source",
+        "_real_partition",
+        "_real_row_id",
+        "_generator_version",
+        "_run_id",
+    ]
     assert "# Data card: synthetic adult" in metadata["adult_data_card"]["data_card"].value
-    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
-    assert checks[("adult_synthetic", "fidelity")]
-    assert checks[("adult_synthetic", "spec_expectations")]
-    assert checks[("adult_clean", "spec_expectations")]
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert {name for key, name in checks if key == "adult_synthetic"} == SYNTHETIC_GATES
+    assert all(evaluation.passed for evaluation in checks.values())
+    assert checks[("adult_clean", "spec_expectations")].passed
+    assert "ROC AUC" in checks[("adult_synthetic", "detection")].metadata["summary"].value
+    report = metadata["adult_validation_report"]
+    assert report["gates_failed"].value == 0
+    assert (
+        (accrete_home / "reports" / "adult" / "validation_report.html")
+        .read_text()
+        .startswith("<!DOCTYPE html>")
+    )
 
 
 def test_cleaning_imputation_and_holdout(pipeline):
     accrete_home = pipeline[0]
     # the test batch's "<=50K." labels are mapped to the spec's categories
-    assert {row[0] for row in query(accrete_home, "select distinct income from clean.adult_clean")} == {"<=50K", ">50K"}
+    assert {row[0] for row in query(accrete_home, "select distinct income from clean.adult_clean")} == {
+        "<=50K",
+        ">50K",
+    }
     # every missing workclass was filled and flagged; nothing is null after imputation
     raw_missing = query(accrete_home, "select count(*) from raw.adult where trim(workclass) = '?'")[0][0]
     flagged = query(accrete_home, "select count(*) from clean.adult_clean where workclass_was_missing")[0][0]
@@ -108,8 +137,11 @@ def test_mixed_table_tags_provenance_and_caps_synthetic_share(pipeline):
     train = query(accrete_home, "select count(*) from real.adult_real_train")[0][0]
     assert rows["real"] == train
     assert rows["synthetic"] / (rows["real"] + rows["synthetic"]) <= 0.3
-    versions = query(accrete_home, "select distinct _generator_version, _run_id from mixed.adult_mixed where _source = 'synthetic'")
-    assert len(versions) == 1 and versions[0][0].startswith("gaussian_copula-")
+    versions = query(
+        accrete_home,
+        "select distinct _generator_version, _run_id from mixed.adult_mixed where _source = 'synthetic'",
+    )
+    assert len(versions) == 1 and versions[0][0].startswith("autoregressive-")
     unlabelled = query(
         accrete_home,
         "select count(*) from mixed.adult_mixed where _source = 'real' and (_real_partition is null or _real_row_id is null)",
@@ -120,13 +152,20 @@ def test_mixed_table_tags_provenance_and_caps_synthetic_share(pipeline):
 def test_running_again_adds_nothing_and_reproduces_the_generator(pipeline):
     accrete_home, _, instance, _ = pipeline
     before = query(accrete_home, "select count(*), count(distinct _row_id) from real.adult_real_accumulated")
-    synthetic_before = query(accrete_home, "select * exclude (_run_id) from synthetic.adult_synthetic order by _synthetic_row")
+    synthetic_before = query(
+        accrete_home, "select * exclude (_run_id) from synthetic.adult_synthetic order by _synthetic_row"
+    )
     result = materialize(instance)
     assert result.success
-    assert query(accrete_home, "select count(*), count(distinct _row_id) from real.adult_real_accumulated") == before
-    synthetic_after = query(accrete_home, "select * exclude (_run_id) from synthetic.adult_synthetic order by _synthetic_row")
+    assert (
+        query(accrete_home, "select count(*), count(distinct _row_id) from real.adult_real_accumulated")
+        == before
+    )
+    synthetic_after = query(
+        accrete_home, "select * exclude (_run_id) from synthetic.adult_synthetic order by _synthetic_row"
+    )
     assert synthetic_after == synthetic_before
-    assert len(list((accrete_home / "models" / "adult").glob("gaussian_copula-*"))) == 1
+    assert len(list((accrete_home / "models" / "adult").glob("autoregressive-*"))) == 1
 
 
 def test_rejected_landing_file_fails_ingestion_and_writes_nothing(pipeline):
@@ -140,5 +179,7 @@ def test_rejected_landing_file_fails_ingestion_and_writes_nothing(pipeline):
         corrupt.unlink()
     assert not result.success
     failure = next(event for event in result.all_events if event.is_step_failure)
-    assert "Landing file rejected, nothing was written: adult-zz.csv.gz" in str(failure.step_failure_data.error)
+    assert "Landing file rejected, nothing was written: adult-zz.csv.gz" in str(
+        failure.step_failure_data.error
+    )
     assert query(accrete_home, "select count(*) from raw.adult") == before

@@ -36,7 +36,12 @@ def test_cli_materializes_everything_into_a_persistent_instance(accrete_home: Pa
             assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None, key
 
     summary = subprocess.run(
-        [sys.executable, "-m", "orchestration.summary"], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "orchestration.summary"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "accumulated real        3,000" in summary.stdout
     assert "gate fidelity" in summary.stdout and "PASS" in summary.stdout

@@ -31,7 +31,11 @@ def test_gates_are_blocking_checks():
         for assets_def in defs.resolve_asset_graph().assets_defs
         for spec in assets_def.check_specs
     }
-    for key in [("adult_synthetic", "fidelity"), ("adult_synthetic", "spec_expectations"), ("adult_clean", "spec_expectations")]:
+    for key in [
+        ("adult_synthetic", "fidelity"),
+        ("adult_synthetic", "spec_expectations"),
+        ("adult_clean", "spec_expectations"),
+    ]:
         assert checks[key].blocking, key
 
 

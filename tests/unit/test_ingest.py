@@ -53,7 +53,9 @@ def test_a_bad_file_writes_nothing_at_all(adult_spec, small_landing, tmp_path):
     with connect(tmp_path / "w.duckdb") as connection:
         ingest_landing_files(connection, adult_spec, small_landing, run_id="run-1")
         before = raw_counts(connection)
-        shutil.copy(small_landing / "adult" / "adult-test.csv.gz", small_landing / "adult" / "adult-more.csv.gz")
+        shutil.copy(
+            small_landing / "adult" / "adult-test.csv.gz", small_landing / "adult" / "adult-more.csv.gz"
+        )
         with gzip.open(small_landing / "adult" / "adult-zbad.csv.gz", "wt") as handle:
             handle.write("not, a, valid, row\n")
         with pytest.raises(LandingFileError, match="adult-zbad.csv.gz"):

@@ -77,7 +77,9 @@ def test_wrong_number_of_columns(adult_spec, tmp_path):
     with pytest.raises(LandingFileError, match="expected 15 columns"):
         read_landing_file(landing_file(tmp_path, "adult-short.csv.gz", [GOOD_ROW, short]), adult_spec)
     with pytest.raises(LandingFileError, match="adult-long.csv.gz"):
-        read_landing_file(landing_file(tmp_path, "adult-long.csv.gz", [GOOD_ROW, GOOD_ROW + ", extra"]), adult_spec)
+        read_landing_file(
+            landing_file(tmp_path, "adult-long.csv.gz", [GOOD_ROW, GOOD_ROW + ", extra"]), adult_spec
+        )
 
 
 def test_header_that_does_not_match_the_spec(adult_spec: DatasetSpec, tmp_path):
@@ -104,7 +106,9 @@ def test_value_that_cannot_be_parsed_names_column_value_and_line(adult_spec, tmp
 
 def test_unknown_category(adult_spec, tmp_path):
     lines = [GOOD_ROW, with_value(8, "Martian")]
-    with pytest.raises(LandingFileError, match=r"column 'race': 1 values are unknown categories .*'Martian' \(line 2\)"):
+    with pytest.raises(
+        LandingFileError, match=r"column 'race': 1 values are unknown categories .*'Martian' \(line 2\)"
+    ):
         read_landing_file(landing_file(tmp_path, "adult-cat.csv.gz", lines), adult_spec)
 
 
@@ -112,13 +116,18 @@ def test_required_column_without_value(adult_spec, tmp_path):
     lines = [GOOD_ROW, with_value(9, "?")]
     with pytest.raises(LandingFileError, match="column 'sex' is required .* lines 2"):
         read_landing_file(landing_file(tmp_path, "adult-req.csv.gz", lines), adult_spec)
-    imputable = read_landing_file(landing_file(tmp_path, "adult-imp.csv.gz", [with_value(1, "?")]), adult_spec)
+    imputable = read_landing_file(
+        landing_file(tmp_path, "adult-imp.csv.gz", [with_value(1, "?")]), adult_spec
+    )
     assert imputable.loc[0, "workclass"].strip() == "?"
 
 
 def test_all_null_column_is_rejected_when_required(adult_spec, tmp_path):
     lines = [with_value(12, "?") for _ in range(5)]
-    with pytest.raises(LandingFileError, match=r"column 'hours_per_week' is required \(not in imputation.columns\) but 5 rows"):
+    with pytest.raises(
+        LandingFileError,
+        match=r"column 'hours_per_week' is required \(not in imputation.columns\) but 5 rows",
+    ):
         read_landing_file(landing_file(tmp_path, "adult-null.csv.gz", lines), adult_spec)
 
 

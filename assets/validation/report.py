@@ -1,0 +1,63 @@
+"""The validation report of a dataset, published once its synthetic table passed every gate."""
+
+import dagster as dg
+import pandas as pd
+
+from accrete.gate_log import read_outcomes
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from accrete.validation.report_html import outcomes_markdown
+from accrete.warehouse import read_table
+from resources import DuckDBWarehouse, ReportFolder
+
+REPORT_FILE = "validation_report.html"
+
+
+def validation_report_key(spec: DatasetSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"{spec.name}_validation_report")
+
+
+def read_synthetic(connection, spec: DatasetSpec) -> tuple[pd.DataFrame, str]:
+    """The synthetic rows (training columns) and the generator version that made them."""
+    tables = DatasetTables(spec.name)
+    frame = read_table(connection, tables.synthetic, [*spec.training_schema.names, "_generator_version"])
+    versions = frame.pop("_generator_version").unique()
+    return frame, (str(versions[0]) if len(versions) else "none")
+
+
+def build_validation_report_asset(spec: DatasetSpec, synthetic_key: dg.AssetKey) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+
+    @dg.asset(
+        key=validation_report_key(spec),
+        deps=[synthetic_key],
+        group_name="report",
+        kinds={"html"},
+        pool="duckdb",
+        description=(
+            f"Why the synthetic {spec.name} rows are fit to use: the verdict of every gate (fidelity, "
+            "detectability, utility on the real holdout, privacy, representation of sensitive groups) "
+            "with the HTML report behind them."
+        ),
+    )
+    def validation_report(warehouse: DuckDBWarehouse, reports: ReportFolder) -> dg.MaterializeResult:
+        """The evidence a reviewer reads before synthetic rows are mixed or shared."""
+        with warehouse.connect(read_only=True) as connection:
+            version = connection.execute(
+                f"select any_value(_generator_version) from {tables.synthetic}"
+            ).fetchall()[0][0]
+        folder = reports.dataset_folder(spec.name)
+        outcomes = read_outcomes(folder, version)
+        path = folder / REPORT_FILE
+        return dg.MaterializeResult(
+            metadata={
+                "summary": dg.MetadataValue.md(outcomes_markdown(outcomes)),
+                "report": dg.MetadataValue.url(path.resolve().as_uri()),
+                "report_path": dg.MetadataValue.path(str(path)),
+                "generator_version": version,
+                "gates_passed": sum(outcome.passed for outcome in outcomes),
+                "gates_failed": sum(not outcome.passed for outcome in outcomes),
+            }
+        )
+
+    return validation_report
