@@ -7,7 +7,9 @@ import zlib
 import pandas as pd
 
 from accrete.generators.base import GeneratorBackend
+from accrete.generators.rebalance import sample_with_shares
 from accrete.model_store import StoredModel
+from accrete.spec import SyntheticSpec
 from accrete.table_schema import TableSchema
 
 
@@ -35,11 +37,26 @@ def conform_to_schema(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     return conformed
 
 
+def draw_rows(backend: GeneratorBackend, synthetic: SyntheticSpec, seed: int) -> pd.DataFrame:
+    """The spec's number of rows, with its conditions and target group shares applied exactly."""
+    conditions = synthetic.conditions or None
+    if synthetic.rebalance is None:
+        return backend.sample(synthetic.rows, conditions=conditions, seed=seed)
+    return sample_with_shares(
+        backend,
+        synthetic.rows,
+        synthetic.rebalance.column,
+        synthetic.rebalance.shares,
+        seed=seed,
+        conditions=conditions,
+    )
+
+
 def sample_synthetic(
-    backend: GeneratorBackend, stored: StoredModel, schema: TableSchema, num_rows: int, run_id: str
+    backend: GeneratorBackend, stored: StoredModel, schema: TableSchema, synthetic: SyntheticSpec, run_id: str
 ) -> pd.DataFrame:
-    """``num_rows`` synthetic rows with provenance columns (source, generator version, run id)."""
-    rows = conform_to_schema(backend.sample(num_rows, seed=sampling_seed(stored.version)), schema)
+    """Synthetic rows as the spec asks, with provenance columns (source, generator version, run id)."""
+    rows = conform_to_schema(draw_rows(backend, synthetic, sampling_seed(stored.version)), schema)
     provenance = pd.DataFrame(
         {
             "_source": "synthetic",

@@ -100,10 +100,21 @@ class GeneratorSpec(_Strict):
         return value
 
 
+class RebalanceSpec(_Strict):
+    """Target shares for some groups of one column ("oversample this rare group to 10%");
+    the column's other groups share the rest in the generator's own proportions."""
+
+    column: str
+    shares: dict[str, float]
+
+
 class SyntheticSpec(_Strict):
-    """How many synthetic rows each generation samples."""
+    """How many synthetic rows each generation samples, and how they are controlled."""
 
     rows: int = Field(gt=0)
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    """Column values every synthetic row must have (exact conditional sampling)."""
+    rebalance: RebalanceSpec | None = None
 
 
 class MixSpec(_Strict):
@@ -178,10 +189,32 @@ class DatasetSpec(_Strict):
             unknown = [name for name in names if name not in allowed]
             if unknown:
                 raise ValueError(f"{key} names unknown or identifier columns: {unknown}")
+        self._check_sampling_controls()
         overlap = set(self.imputation.group_by) & set(self.imputation.columns)
         if overlap:
             raise ValueError(f"imputation.group_by columns cannot themselves be imputed: {sorted(overlap)}")
         return self
+
+    def _check_sampling_controls(self) -> None:
+        modelled = self.modelled_columns
+        unknown = [name for name in self.synthetic.conditions if name not in modelled]
+        if unknown:
+            raise ValueError(f"synthetic.conditions names unknown or identifier columns: {unknown}")
+        rebalance = self.synthetic.rebalance
+        if rebalance is None:
+            return
+        column = modelled.get(rebalance.column)
+        if column is None or column.type not in ("categorical", "boolean"):
+            raise ValueError(f"synthetic.rebalance.column {rebalance.column!r} must be a categorical column")
+        if column.categories is not None:
+            unknown_groups = sorted(set(rebalance.shares) - set(column.categories))
+            if unknown_groups:
+                raise ValueError(f"synthetic.rebalance.shares names unknown categories: {unknown_groups}")
+        total = sum(rebalance.shares.values())
+        if any(not 0 <= share <= 1 for share in rebalance.shares.values()) or total > 1:
+            raise ValueError(
+                f"synthetic.rebalance.shares must lie in [0, 1] and add up to at most 1, got {total:g}"
+            )
 
     @property
     def modelled_columns(self) -> dict[str, ColumnSpec]:

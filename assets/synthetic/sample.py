@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from accrete.generators.base import GeneratorError
 from accrete.sampling import sample_synthetic
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
@@ -38,7 +39,12 @@ def build_synthetic_asset(
         store = model_store.store()
         stored = store.get(spec.name)
         backend = store.load(stored, schema)
-        rows = sample_synthetic(backend, stored, schema, spec.synthetic.rows, context.run_id)
+        try:
+            rows = sample_synthetic(backend, stored, schema, spec.synthetic, context.run_id)
+        except GeneratorError as error:
+            raise dg.Failure(
+                description=f"{spec.name}: the spec's sampling controls cannot be met: {error}"
+            ) from error
         with warehouse.connect() as connection:
             replace_table(connection, tables.synthetic, rows)
             metadata = table_metadata(connection, tables.synthetic)

@@ -89,3 +89,19 @@ def test_identifier_columns_are_never_modelled(tmp_path):
     assert "person_id" not in spec.training_schema.names
     with pytest.raises(SpecError, match="identifier"):
         load_spec(write_spec(tmp_path, lambda s: (add_identifier(s), s.update(sensitive=["person_id"]))))
+
+
+def test_sampling_controls_are_validated(tmp_path):
+    def rebalance(shares, column="race"):
+        return lambda spec: spec["synthetic"].update(rebalance={"column": column, "shares": shares})
+
+    spec = load_spec(write_spec(tmp_path, rebalance({"Amer-Indian-Eskimo": 0.1})))
+    assert spec.synthetic.rebalance.shares == {"Amer-Indian-Eskimo": 0.1}
+    for mutate, named in [
+        (rebalance({"Martian": 0.1}), "unknown categories: ['Martian']"),
+        (rebalance({"Black": 0.7, "White": 0.6}), "add up to at most 1"),
+        (rebalance({"17": 0.5}, column="age"), "must be a categorical column"),
+        (lambda s: s["synthetic"].update(conditions={"salary": 1}), "synthetic.conditions names unknown"),
+    ]:
+        with pytest.raises(SpecError, match=named.replace("[", r"\[").replace("]", r"\]")):
+            load_spec(write_spec(tmp_path, mutate))

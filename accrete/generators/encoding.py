@@ -1,0 +1,426 @@
+"""Column encoders: each column of a table as one integer token per row, and back.
+
+Every encoder works on whole columns with numpy (no per-row Python loops) and reserves
+token 0 for a missing value, so missingness is modelled like any other value.
+
+- Numerical: values frequent enough to matter (point masses such as a capital gain of 0)
+  get a token each; the rest fall into quantile bins. Decoding a bin draws a position
+  within it and maps it through the bin's empirical quantiles, so numbers come back
+  inside their bin with the real within-bin shape; integers are rounded and values are
+  clipped to the schema's bounds.
+- Datetime: a numerical column of whole seconds since the epoch.
+- Categorical: one token per category seen at least ``rare_min_count`` times; rarer
+  values share one pooled token that never decodes to any of them, so a rare real value
+  is never emitted verbatim. Decoding is the exact inverse for kept categories.
+- Boolean: False and True.
+
+``condition_token`` maps a value a caller wants to fix to its token, and raises
+GeneratorError for a value the model cannot produce.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from accrete.generators.base import GeneratorError
+from accrete.table_schema import ModelColumn
+
+MISSING_TOKEN = 0
+OTHER_LABEL = "other"
+KNOTS_PER_BIN = 16
+"""Within-bin empirical quantiles stored per numerical bin (the decoder's resolution)."""
+
+
+def _is_missing_value(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+class ColumnEncoder(ABC):
+    """Maps one column to tokens ``0 .. vocab_size - 1`` (0 = missing) and back."""
+
+    kind: str
+
+    def __init__(self, column: ModelColumn):
+        self.column = column
+        self.has_missing = False
+
+    @property
+    @abstractmethod
+    def vocab_size(self) -> int:
+        """Number of distinct tokens, the missing token included."""
+
+    @abstractmethod
+    def fit(self, values: pd.Series) -> ColumnEncoder:
+        """Learn the token layout from the training column."""
+
+    @abstractmethod
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Tokens (int64) of a column of values the encoder was fitted on."""
+
+    @abstractmethod
+    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
+        """Values for ``tokens``; ``positions`` in [0, 1) place numbers within their bin."""
+
+    @abstractmethod
+    def condition_token(self, value: Any) -> int:
+        """The token of a value to condition on; GeneratorError if the model cannot emit it."""
+
+    @abstractmethod
+    def allowed_tokens(self) -> np.ndarray:
+        """Boolean mask over the vocabulary: tokens the model may sample."""
+
+    def condition_values(self, value: Any, num_rows: int) -> pd.Series | np.ndarray:
+        """The column of ``num_rows`` rows all holding the conditioned ``value``."""
+        tokens = np.full(num_rows, self.condition_token(value))
+        return self.decode(tokens, np.full(num_rows, 0.5))
+
+    @abstractmethod
+    def state(self) -> dict[str, Any]:
+        """JSON-serialisable state from which ``restore`` rebuilds the fitted encoder."""
+
+    @abstractmethod
+    def restore(self, state: dict[str, Any]) -> ColumnEncoder:
+        """Set the fitted state written by ``state``."""
+
+    def _missing_condition(self) -> int:
+        if not self.has_missing:
+            raise GeneratorError(
+                f"condition on {self.column.name!r}: a missing value never occurs in the training data"
+            )
+        return MISSING_TOKEN
+
+
+class NumericalEncoder(ColumnEncoder):
+    """Point masses plus quantile bins; decoding draws within the bin's empirical quantiles."""
+
+    kind = "numerical"
+
+    def __init__(self, column: ModelColumn, bins: int):
+        super().__init__(column)
+        self.bins = bins
+        self.masses = np.empty(0)
+        self.edges = np.empty(0)
+        self.knots = np.empty((0, KNOTS_PER_BIN + 1))
+        self.observed_min = 0.0
+        self.observed_max = 0.0
+
+    @property
+    def vocab_size(self) -> int:
+        return 1 + len(self.masses) + len(self.knots)
+
+    def _floats(self, values: pd.Series) -> np.ndarray:
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def fit(self, values: pd.Series) -> NumericalEncoder:
+        numbers = self._floats(values)
+        present = np.sort(numbers[~np.isnan(numbers)])
+        self.has_missing = bool(np.isnan(numbers).any())
+        if len(present) == 0:
+            return self
+        self.observed_min, self.observed_max = float(present[0]), float(present[-1])
+        unique, counts = np.unique(present, return_counts=True)
+        if len(unique) <= self.bins:
+            self.masses = unique
+            return self
+        self.masses = unique[counts >= len(present) / self.bins]
+        rest = present[~np.isin(present, self.masses)]
+        bin_count = max(1, self.bins - len(self.masses))
+        cut_ranks = (np.arange(1, bin_count) * len(rest)) // bin_count
+        self.edges = np.unique(rest[cut_ranks])
+        bin_of_rest = np.searchsorted(self.edges, rest, side="right")
+        starts = np.searchsorted(bin_of_rest, np.arange(len(self.edges) + 1), side="left")
+        ends = np.searchsorted(bin_of_rest, np.arange(len(self.edges) + 1), side="right")
+        levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
+        knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
+        self.knots = rest[knot_ranks]
+        return self
+
+    def _tokens_and_bins(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tokens = np.zeros(len(numbers), dtype=np.int64)
+        present = ~np.isnan(numbers)
+        mass_index = np.searchsorted(self.masses, numbers).clip(0, max(len(self.masses) - 1, 0))
+        is_mass = present & (len(self.masses) > 0)
+        if len(self.masses):
+            is_mass &= self.masses[mass_index] == numbers
+        tokens[is_mass] = 1 + mass_index[is_mass]
+        in_bin = present & ~is_mass
+        bins = np.searchsorted(self.edges, numbers, side="right")
+        tokens[in_bin] = 1 + len(self.masses) + bins[in_bin]
+        return tokens, np.where(in_bin, bins, -1)
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        return self._tokens_and_bins(self._floats(values))[0]
+
+    def positions(self, values: pd.Series) -> np.ndarray:
+        """Where each value lies within its bin, in [0, 1] (0.5 for masses and missing values)."""
+        numbers = self._floats(values)
+        _, bins = self._tokens_and_bins(numbers)
+        positions = np.full(len(numbers), 0.5)
+        in_bin = bins >= 0
+        knots = self.knots[bins[in_bin]]
+        x = numbers[in_bin]
+        segment = ((knots <= x[:, None]).sum(axis=1) - 1).clip(0, KNOTS_PER_BIN - 1)
+        low = np.take_along_axis(knots, segment[:, None], axis=1)[:, 0]
+        high = np.take_along_axis(knots, segment[:, None] + 1, axis=1)[:, 0]
+        width = high - low
+        fraction = np.where(width > 0, (x - low) / np.where(width > 0, width, 1.0), 0.5).clip(0.0, 1.0)
+        positions[in_bin] = (segment + fraction) / KNOTS_PER_BIN
+        return positions
+
+    def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Float values (NaN for missing) for ``tokens``."""
+        numbers = np.full(len(tokens), np.nan)
+        is_mass = (tokens >= 1) & (tokens <= len(self.masses))
+        numbers[is_mass] = self.masses[tokens[is_mass] - 1]
+        in_bin = tokens > len(self.masses)
+        if in_bin.any():
+            knots = self.knots[tokens[in_bin] - 1 - len(self.masses)]
+            scaled = positions[in_bin] * KNOTS_PER_BIN
+            segment = np.floor(scaled).astype(np.int64).clip(0, KNOTS_PER_BIN - 1)
+            low = np.take_along_axis(knots, segment[:, None], axis=1)[:, 0]
+            high = np.take_along_axis(knots, segment[:, None] + 1, axis=1)[:, 0]
+            numbers[in_bin] = low + (scaled - segment) * (high - low)
+        if self.column.integer or self.kind == "datetime":
+            numbers = np.round(numbers)
+        low_bound = -np.inf if self.column.minimum is None else self.column.minimum
+        high_bound = np.inf if self.column.maximum is None else self.column.maximum
+        return np.clip(numbers, low_bound, high_bound)
+
+    def _as_column(self, numbers: np.ndarray) -> pd.Series | np.ndarray:
+        if self.column.integer and not self.has_missing:
+            return numbers.astype(np.int64)
+        return numbers
+
+    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
+        return self._as_column(self.decode_numbers(tokens, positions))
+
+    def condition_values(self, value: Any, num_rows: int) -> pd.Series | np.ndarray:
+        self.condition_token(value)
+        if _is_missing_value(value):
+            return super().condition_values(value, num_rows)
+        return self._as_column(np.full(num_rows, self._floats(pd.Series([value]))[0]))
+
+    def condition_token(self, value: Any) -> int:
+        if _is_missing_value(value):
+            return self._missing_condition()
+        number = float(value)
+        if self.vocab_size == 1 or not self.observed_min <= number <= self.observed_max:
+            raise GeneratorError(
+                f"condition {self.column.name}={value!r} lies outside the trained range "
+                f"[{self.observed_min}, {self.observed_max}]"
+            )
+        return int(self._tokens_and_bins(np.array([number]))[0][0])
+
+    def allowed_tokens(self) -> np.ndarray:
+        allowed = np.ones(self.vocab_size, dtype=bool)
+        allowed[MISSING_TOKEN] = self.has_missing
+        return allowed
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "has_missing": self.has_missing,
+            "masses": self.masses.tolist(),
+            "edges": self.edges.tolist(),
+            "knots": self.knots.tolist(),
+            "observed_min": self.observed_min,
+            "observed_max": self.observed_max,
+        }
+
+    def restore(self, state: dict[str, Any]) -> NumericalEncoder:
+        self.has_missing = bool(state["has_missing"])
+        self.masses = np.asarray(state["masses"], dtype=np.float64)
+        self.edges = np.asarray(state["edges"], dtype=np.float64)
+        self.knots = np.asarray(state["knots"], dtype=np.float64).reshape(-1, KNOTS_PER_BIN + 1)
+        self.observed_min = float(state["observed_min"])
+        self.observed_max = float(state["observed_max"])
+        return self
+
+
+class DatetimeEncoder(NumericalEncoder):
+    """A numerical encoder over whole seconds since the epoch; keeps the column's time zone."""
+
+    kind = "datetime"
+
+    def __init__(self, column: ModelColumn, bins: int):
+        super().__init__(column, bins)
+        self.timezone: str | None = None
+
+    def _floats(self, values: pd.Series) -> np.ndarray:
+        moments = pd.to_datetime(pd.Series(values), errors="coerce")
+        if moments.dt.tz is not None:
+            self.timezone = self.timezone or str(moments.dt.tz)
+            moments = moments.dt.tz_convert("UTC").dt.tz_localize(None)
+        nanoseconds = moments.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+        return np.where(moments.isna().to_numpy(), np.nan, np.floor(nanoseconds / 1e9))
+
+    def _as_column(self, seconds: np.ndarray) -> pd.Series:
+        moments = pd.Series(pd.to_datetime(seconds, unit="s"))
+        if self.timezone:
+            moments = moments.dt.tz_localize("UTC").dt.tz_convert(self.timezone)
+        return moments
+
+    def condition_token(self, value: Any) -> int:
+        if _is_missing_value(value):
+            return self._missing_condition()
+        return super().condition_token(self._floats(pd.Series([value]))[0])
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "timezone": self.timezone}
+
+    def restore(self, state: dict[str, Any]) -> DatetimeEncoder:
+        super().restore(state)
+        self.timezone = state["timezone"]
+        return self
+
+
+class CategoricalEncoder(ColumnEncoder):
+    """One token per category seen at least ``rare_min_count`` times, one pooled token for the rest."""
+
+    kind = "categorical"
+
+    def __init__(self, column: ModelColumn, rare_min_count: int):
+        super().__init__(column)
+        self.rare_min_count = rare_min_count
+        self.categories: list[Any] = []
+        self.has_rare = False
+
+    @property
+    def vocab_size(self) -> int:
+        return 1 + len(self.categories) + int(self.has_rare)
+
+    @property
+    def other_token(self) -> int:
+        return 1 + len(self.categories)
+
+    @property
+    def other_label(self) -> Any:
+        """What the pooled rare token decodes to: 'other', or the most frequent category
+        when the schema lists the allowed categories and 'other' is not one of them."""
+        if self.column.categories and OTHER_LABEL not in self.column.categories and self.categories:
+            return self.categories[0]
+        return OTHER_LABEL
+
+    def fit(self, values: pd.Series) -> CategoricalEncoder:
+        self.has_missing = bool(values.isna().any())
+        counts = values.dropna().value_counts()
+        counts = counts[counts > 0]  # a categorical dtype lists categories that never occur
+        kept = counts[counts >= self.rare_min_count]
+        # Most frequent first; ties by the value's text, so the layout never depends on row order.
+        order = sorted(
+            zip(kept.index, kept.to_numpy(), strict=True), key=lambda item: (-item[1], str(item[0]))
+        )
+        self.categories = [
+            category.item() if hasattr(category, "item") else category for category, _ in order
+        ]
+        self.has_rare = bool((counts < self.rare_min_count).any())
+        return self
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        codes = pd.Categorical(values, categories=self.categories).codes.astype(np.int64)
+        tokens = codes + 1
+        tokens[(codes < 0) & values.notna().to_numpy()] = self.other_token
+        return tokens
+
+    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        labels = np.empty(self.vocab_size, dtype=object)
+        labels[MISSING_TOKEN] = None
+        labels[1 : 1 + len(self.categories)] = self.categories
+        if self.has_rare:
+            labels[self.other_token] = self.other_label
+        return labels[tokens]
+
+    def condition_token(self, value: Any) -> int:
+        if _is_missing_value(value):
+            return self._missing_condition()
+        if self.column.categories and value not in self.column.categories:
+            raise GeneratorError(f"condition {self.column.name}={value!r}: not an allowed category")
+        if value in self.categories:
+            return 1 + self.categories.index(value)
+        if self.has_rare and value == self.other_label:
+            return self.other_token
+        raise GeneratorError(
+            f"condition {self.column.name}={value!r}: the model never emits this value (not seen in "
+            f"training, or seen fewer than {self.rare_min_count} times and protected as rare)"
+        )
+
+    def allowed_tokens(self) -> np.ndarray:
+        allowed = np.ones(self.vocab_size, dtype=bool)
+        allowed[MISSING_TOKEN] = self.has_missing
+        return allowed
+
+    def state(self) -> dict[str, Any]:
+        return {"has_missing": self.has_missing, "categories": self.categories, "has_rare": self.has_rare}
+
+    def restore(self, state: dict[str, Any]) -> CategoricalEncoder:
+        self.has_missing = bool(state["has_missing"])
+        self.categories = list(state["categories"])
+        self.has_rare = bool(state["has_rare"])
+        return self
+
+
+class BooleanEncoder(ColumnEncoder):
+    """Tokens: missing, False, True."""
+
+    kind = "boolean"
+
+    def __init__(self, column: ModelColumn):
+        super().__init__(column)
+        self.seen = [False, False]
+
+    @property
+    def vocab_size(self) -> int:
+        return 3
+
+    def fit(self, values: pd.Series) -> BooleanEncoder:
+        tokens = self.encode(values)
+        self.has_missing = bool((tokens == MISSING_TOKEN).any())
+        self.seen = [bool((tokens == 1).any()), bool((tokens == 2).any())]
+        return self
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        missing = values.isna().to_numpy()
+        truth = values.where(~missing, False).astype(bool).to_numpy()
+        return np.where(missing, MISSING_TOKEN, 1 + truth.astype(np.int64))
+
+    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
+        if not self.has_missing:
+            return tokens == 2
+        return pd.Series(pd.array(np.where(tokens == 0, None, tokens == 2), dtype="boolean"))
+
+    def condition_token(self, value: Any) -> int:
+        if _is_missing_value(value):
+            return self._missing_condition()
+        if value not in (True, False):
+            raise GeneratorError(f"condition {self.column.name}={value!r}: not a boolean")
+        token = 1 + int(bool(value))
+        if not self.seen[token - 1]:
+            raise GeneratorError(f"condition {self.column.name}={value!r}: never seen in training")
+        return token
+
+    def allowed_tokens(self) -> np.ndarray:
+        return np.array([self.has_missing, *self.seen])
+
+    def state(self) -> dict[str, Any]:
+        return {"has_missing": self.has_missing, "seen": self.seen}
+
+    def restore(self, state: dict[str, Any]) -> BooleanEncoder:
+        self.has_missing = bool(state["has_missing"])
+        self.seen = [bool(flag) for flag in state["seen"]]
+        return self
+
+
+def make_encoder(column: ModelColumn, bins: int, rare_min_count: int) -> ColumnEncoder:
+    """An unfitted encoder for ``column``'s kind."""
+    if column.kind == "numerical":
+        return NumericalEncoder(column, bins)
+    if column.kind == "datetime":
+        return DatetimeEncoder(column, bins)
+    if column.kind == "categorical":
+        return CategoricalEncoder(column, rare_min_count)
+    if column.kind == "boolean":
+        return BooleanEncoder(column)
+    raise GeneratorError(f"column {column.name!r}: unsupported kind {column.kind!r}")

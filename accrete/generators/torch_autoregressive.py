@@ -1,0 +1,213 @@
+"""Accrete's own generator: an autoregressive torch model over tokenised columns.
+
+Columns are encoded to tokens (``encoding``), the network (``autoregressive_net``) learns
+each column's distribution given the columns before it, and sampling draws the columns
+in order. Conditioned columns are placed first and fixed, so conditional sampling is
+exact and costs the same as unconditional sampling.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from accrete.generators import distributed
+from accrete.generators.autoregressive_net import AutoregressiveNet
+from accrete.generators.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
+from accrete.generators.encoding import ColumnEncoder, make_encoder
+from accrete.generators.settings import validate_settings
+from accrete.generators.training import TrainingRun
+from accrete.table_schema import TableSchema
+
+MODEL_FILE = "model.pt"
+MANIFEST_FILE = "generator.json"
+MODEL_FORMAT = "accrete-autoregressive"
+FORMAT_VERSION = 1
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` torch CPU threads, then restore the previous number."""
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def resolve_device(requested: str) -> torch.device:
+    """``auto`` picks CUDA when a GPU is visible, else the CPU."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise GeneratorError("setting 'device': 'cuda' requested but no CUDA device is available")
+    return torch.device(requested)
+
+
+class AutoregressiveGenerator(GeneratorBackend):
+    """Autoregressive model over discretised columns (the default Accrete backend).
+
+    Settings (all optional; an unknown key or a bad value raises GeneratorError naming it):
+
+    - ``epochs`` (int, 100): most passes over the training rows.
+    - ``batch_size`` (int, 512): rows per optimisation step (across all processes).
+    - ``learning_rate`` (float, 0.003): Adam step size.
+    - ``hidden`` (int, 64): width of the embeddings and of each column's hidden layer.
+    - ``bins`` (int, 32): tokens per numerical column (point masses plus quantile bins).
+    - ``rare_category_min_count`` (int, 5): a category seen fewer times is never emitted verbatim.
+    - ``validation_fraction`` (float, 0.1): rows held out for early stopping.
+    - ``patience`` (int, 5): epochs without a better validation loss before stopping.
+    - ``max_seconds`` (float or None, 50): training time budget.
+    - ``device`` ("auto" | "cpu" | "cuda", "auto"): CUDA trains under bf16 autocast with the
+      encoded table resident on the GPU.
+    - ``compile`` ("auto" | true | false, "auto"): ``torch.compile`` the training step
+      (``auto``: on CUDA only, where it pays).
+    - ``checkpoint_dir`` (str or None): write a checkpoint after every epoch there.
+    - ``resume`` (bool, true): continue from the checkpoint in ``checkpoint_dir`` when it was
+      written for the same data, settings and seed.
+    - ``distributed_processes`` (int, 1): more than 1 trains with DDP in that many processes
+      launched by ``torchrun`` (gloo on the CPU, NCCL on GPUs).
+    - ``threads`` (int or None, 1): CPU threads for torch during fit and sample (None: torch's
+      default). The model's operations are small, so one thread per process is usually the
+      fastest, and far faster than several threads on a busy machine; scale out with processes.
+    """
+
+    name = "autoregressive"
+
+    def __init__(self, schema: TableSchema, settings: dict[str, Any] | None = None, seed: int = 0):
+        super().__init__(schema, settings, seed)
+        self.config = validate_settings(self.settings)
+        self.encoders: list[ColumnEncoder] = []
+        self.net: AutoregressiveNet | None = None
+
+    def _fit_encoders(self, data: pd.DataFrame) -> np.ndarray:
+        self.encoders = [
+            make_encoder(column, self.config["bins"], self.config["rare_category_min_count"])
+            for column in self.schema.columns
+        ]
+        for encoder in self.encoders:
+            encoder.fit(data[encoder.column.name])
+        return np.stack([encoder.encode(data[encoder.column.name]) for encoder in self.encoders], axis=1)
+
+    def _build_net(self) -> AutoregressiveNet:
+        return AutoregressiveNet(
+            [encoder.vocab_size for encoder in self.encoders],
+            self.config["hidden"],
+            [torch.from_numpy(encoder.allowed_tokens()) for encoder in self.encoders],
+        )
+
+    def fit(self, data: pd.DataFrame, progress: ProgressCallback | None = None) -> FitReport:
+        missing = [name for name in self.schema.names if name not in data.columns]
+        if missing:
+            raise GeneratorError(f"training data lacks the schema's columns: {', '.join(missing)}")
+        if self.config["distributed_processes"] > 1 and not distributed.in_process_group():
+            return distributed.fit_with_torchrun(self, data, progress)
+        started = time.perf_counter()
+        tokens = self._fit_encoders(data)
+        if len(tokens) < 2:
+            raise GeneratorError("autoregressive: need at least 2 training rows")
+        device = resolve_device(self.config["device"])
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.net = self._build_net()
+        with torch_threads(self.config["threads"]):
+            run = TrainingRun(self.net, tokens, self.config, self.seed, device)
+            report = run.train(progress)
+        self.net = run.net.cpu().eval()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def sample(
+        self, num_rows: int, conditions: dict[str, Any] | None = None, seed: int | None = None
+    ) -> pd.DataFrame:
+        if self.net is None:
+            raise GeneratorError("autoregressive: sample() called before fit() or load()")
+        conditions = dict(conditions or {})
+        unknown = [name for name in conditions if name not in self.schema.names]
+        if unknown:
+            raise GeneratorError(f"conditions name columns not in the schema: {', '.join(unknown)}")
+        index = {name: position for position, name in enumerate(self.schema.names)}
+        fixed = {
+            index[name]: self.encoders[index[name]].condition_token(value)
+            for name, value in conditions.items()
+        }
+        sample_seed = self.seed if seed is None else seed
+        generator = torch.Generator().manual_seed(sample_seed)
+        with torch_threads(self.config["threads"]):
+            tokens = self.net.sample(num_rows, fixed, generator).numpy()
+        positions = np.random.default_rng(sample_seed).random((num_rows, len(self.encoders)))
+        columns = {}
+        for position, encoder in enumerate(self.encoders):
+            name = encoder.column.name
+            if name in conditions:
+                columns[name] = encoder.condition_values(conditions[name], num_rows)
+            else:
+                columns[name] = encoder.decode(tokens[:, position], positions[:, position])
+        return pd.DataFrame(columns)
+
+    def save(self, directory: Path) -> list[Path]:
+        if self.net is None:
+            raise GeneratorError("autoregressive: save() called before fit()")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        model_path = directory / MODEL_FILE
+        torch.save(self.net.state_dict(), model_path)
+        manifest = {
+            "format": MODEL_FORMAT,
+            "format_version": FORMAT_VERSION,
+            "seed": self.seed,
+            "settings": self.settings,
+            "columns": [
+                {"name": encoder.column.name, "kind": encoder.kind, "encoder": encoder.state()}
+                for encoder in self.encoders
+            ],
+        }
+        manifest_path = directory / MANIFEST_FILE
+        manifest_path.write_text(json.dumps(manifest, indent=1))
+        return [model_path, manifest_path]
+
+    @classmethod
+    def load(cls, directory: Path, schema: TableSchema) -> AutoregressiveGenerator:
+        directory = Path(directory)
+        try:
+            manifest = json.loads((directory / MANIFEST_FILE).read_text())
+        except (OSError, ValueError) as error:
+            raise GeneratorError(f"autoregressive: no readable {MANIFEST_FILE} in {directory}") from error
+        if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
+            raise GeneratorError(
+                f"autoregressive: {directory / MANIFEST_FILE} is not an Accrete model manifest"
+            )
+        saved_names = [column["name"] for column in manifest["columns"]]
+        if saved_names != schema.names:
+            raise GeneratorError(
+                f"autoregressive: the saved model's columns {saved_names} "
+                f"differ from the schema's {schema.names}"
+            )
+        backend = cls(schema, manifest["settings"], manifest["seed"])
+        backend.encoders = [
+            make_encoder(column, backend.config["bins"], backend.config["rare_category_min_count"]).restore(
+                saved["encoder"]
+            )
+            for column, saved in zip(schema.columns, manifest["columns"], strict=True)
+        ]
+        net = backend._build_net()
+        try:
+            state = torch.load(directory / MODEL_FILE, map_location="cpu", weights_only=True)
+            net.load_state_dict(state, strict=True)
+        except Exception as error:  # torch raises many types for a foreign or corrupt file
+            raise GeneratorError(
+                f"autoregressive: {directory / MODEL_FILE} is not a model file "
+                f"written by this backend: {error}"
+            ) from error
+        backend.net = net.eval()
+        return backend

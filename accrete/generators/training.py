@@ -1,0 +1,221 @@
+"""The training loop of the autoregressive generator.
+
+Deterministic given the seed: the validation split, the shuffles and the conditioning
+masks come from seeded generators whose states go into each checkpoint, so a training
+resumed from a checkpoint ends with the same weights as an uninterrupted one. Stops on
+the epoch limit, on ``patience`` epochs without a better validation loss (keeping the
+best weights), or when ``max_seconds`` is spent. Under DDP every process sees its share
+of each batch and all of them agree on when to stop.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from accrete.generators import distributed
+from accrete.generators.autoregressive_net import AutoregressiveNet, seen_masks
+from accrete.generators.base import FitReport, ProgressCallback
+
+CONDITION_SHARE = 0.5
+"""Share of training rows that also see random conditioned columns (teaches conditional sampling)."""
+LEARNING_RATE_DECAY = 0.5
+CHECKPOINT_FILE = "autoregressive-checkpoint.pt"
+VALIDATION_CHUNK_ROWS = 8_192
+SETTINGS_OUTSIDE_FINGERPRINT = (
+    "checkpoint_dir",
+    "resume",
+    "max_seconds",
+    "device",
+    "compile",
+    "epochs",
+    "patience",
+)
+"""Settings that may change between an interrupted training and its resumption."""
+
+
+class TrainingRun:
+    """One training of ``net`` on encoded ``tokens`` (rows x columns)."""
+
+    def __init__(
+        self,
+        net: AutoregressiveNet,
+        tokens: np.ndarray,
+        config: dict[str, Any],
+        seed: int,
+        device: torch.device,
+    ):
+        self.config = config
+        self.device = device
+        self.rank, self.world = distributed.rank(), distributed.world_size()
+        table = torch.from_numpy(tokens)
+        order = torch.randperm(len(table), generator=torch.Generator().manual_seed(seed))
+        validation_rows = min(len(table) - 1, max(1, round(len(table) * config["validation_fraction"])))
+        self.validation = table[order[:validation_rows]].to(device)
+        self.train_rows = table[order[validation_rows:]].to(device)
+        self.net = net.to(device)
+        self.model = distributed.wrap(self.net, device) if self.world > 1 else self.net
+        if config["compile"] is True or (config["compile"] == "auto" and device.type == "cuda"):
+            self.model = torch.compile(self.model)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config["learning_rate"])
+        self.shuffle_generator = torch.Generator().manual_seed(seed + 1)
+        self.mask_generator = torch.Generator(device=device).manual_seed(seed + 2 + self.rank)
+        settings = {k: v for k, v in config.items() if k not in SETTINGS_OUTSIDE_FINGERPRINT}
+        digest = hashlib.sha256(tokens.tobytes())
+        digest.update(json.dumps([settings, seed, list(tokens.shape)], sort_keys=True).encode())
+        self.fingerprint = digest.hexdigest()
+        self.autocast = {
+            "device_type": device.type,
+            "dtype": torch.bfloat16,
+            "enabled": device.type == "cuda",
+        }
+
+    def _train_epoch(self) -> float:
+        rows = len(self.train_rows)
+        batch = min(self.config["batch_size"], rows)
+        per_process = max(1, batch // self.world)
+        order = torch.randperm(rows, generator=self.shuffle_generator).to(self.device)
+        columns = self.train_rows.shape[1]
+        total = torch.zeros((), device=self.device)
+        steps = rows // batch
+        for step in range(steps):
+            start = step * batch + self.rank * per_process
+            tokens = self.train_rows[order[start : start + per_process]]
+            seen = seen_masks(len(tokens), columns, CONDITION_SHARE, self.mask_generator, self.device)
+            with torch.autocast(**self.autocast):
+                loss = self.model(tokens, seen)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            total += loss.detach()
+        return float(total) / steps
+
+    def _validation_loss(self) -> float:
+        columns = self.validation.shape[1]
+        total = 0.0
+        with torch.inference_mode(), torch.autocast(**self.autocast):
+            for start in range(0, len(self.validation), VALIDATION_CHUNK_ROWS):
+                tokens = self.validation[start : start + VALIDATION_CHUNK_ROWS]
+                seen = seen_masks(len(tokens), columns, 0.0, self.mask_generator, self.device)
+                total += float(self.net(tokens, seen)) * len(tokens)
+        return total / len(self.validation)
+
+    def _checkpoint_path(self) -> Path | None:
+        directory = self.config["checkpoint_dir"]
+        return Path(directory) / CHECKPOINT_FILE if directory else None
+
+    def _load_checkpoint(self) -> dict[str, Any] | None:
+        path = self._checkpoint_path()
+        if path is None or not self.config["resume"] or not path.exists():
+            return None
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if state.get("fingerprint") != self.fingerprint:
+            return None
+        self.net.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.shuffle_generator.set_state(state["shuffle_generator"])
+        self.mask_generator.set_state(state["mask_generator"].to(self.mask_generator.get_state().device))
+        return state
+
+    def _save_checkpoint(self, progress_state: dict[str, Any]) -> None:
+        path = self._checkpoint_path()
+        if path is None or self.rank != 0:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            **progress_state,
+            "fingerprint": self.fingerprint,
+            "model": self.net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "shuffle_generator": self.shuffle_generator.get_state(),
+            "mask_generator": self.mask_generator.get_state().cpu(),
+        }
+        partial = path.with_suffix(".partial")
+        torch.save(state, partial)
+        partial.replace(path)
+
+    def train(self, progress: ProgressCallback | None) -> FitReport:
+        """Train until a stopping rule fires; leaves the best weights in ``self.net``."""
+        restored = self._load_checkpoint()
+        run = {
+            "epoch": 0,
+            "losses": [],
+            "val_losses": [],
+            "best_val_loss": float("inf"),
+            "best_epoch": 0,
+            "best_model": copy.deepcopy(self.net.state_dict()),
+            "stale_epochs": 0,
+            "seconds": 0.0,
+            "stopped_by": "",
+        }
+        if restored is not None:
+            run.update({key: restored[key] for key in run})
+        resumed_from = run["epoch"] if restored is not None else None
+        while not run["stopped_by"]:
+            started = time.perf_counter()
+            train_loss = self._train_epoch()
+            val_loss = self._validation_loss()
+            epoch_seconds = time.perf_counter() - started
+            run["epoch"] += 1
+            run["seconds"] += epoch_seconds
+            run["losses"].append(train_loss)
+            run["val_losses"].append(val_loss)
+            if val_loss < run["best_val_loss"] - 1e-4:
+                run.update(best_val_loss=val_loss, best_epoch=run["epoch"], stale_epochs=0)
+                run["best_model"] = copy.deepcopy(self.net.state_dict())
+            else:
+                run["stale_epochs"] += 1
+                self._decay_learning_rate()
+            run["stopped_by"] = self._stopping_rule(run)
+            self._save_checkpoint(run)
+            if progress is not None and self.rank == 0:
+                progress(
+                    {
+                        "epoch": run["epoch"],
+                        "loss": train_loss,
+                        "val_loss": val_loss,
+                        "rows_per_second": len(self.train_rows) / epoch_seconds,
+                        "device": str(self.device),
+                        "seconds": run["seconds"],
+                    }
+                )
+        self.net.load_state_dict(run["best_model"])
+        return FitReport(
+            seconds=run["seconds"],
+            rows=len(self.train_rows) + len(self.validation),
+            device=str(self.device),
+            epochs=run["epoch"],
+            losses=list(run["losses"]),
+            extra={
+                "val_losses": list(run["val_losses"]),
+                "best_epoch": run["best_epoch"],
+                "best_val_loss": run["best_val_loss"],
+                "stopped_by": run["stopped_by"],
+                "resumed_from_epoch": resumed_from,
+                "processes": self.world,
+                "parameters": sum(parameter.numel() for parameter in self.net.parameters()),
+            },
+        )
+
+    def _decay_learning_rate(self) -> None:
+        """Halve the step size after an epoch without progress (restored with the optimizer state)."""
+        for group in self.optimizer.param_groups:
+            group["lr"] *= LEARNING_RATE_DECAY
+
+    def _stopping_rule(self, run: dict[str, Any]) -> str:
+        if run["epoch"] >= self.config["epochs"]:
+            return "epochs"
+        if run["stale_epochs"] >= self.config["patience"]:
+            return "early_stopping"
+        out_of_time = self.config["max_seconds"] is not None and run["seconds"] >= self.config["max_seconds"]
+        # Wall time differs between processes: under DDP they stop together when any is out of time.
+        if distributed.any_process(out_of_time, self.device):
+            return "max_seconds"
+        return ""

@@ -1,0 +1,167 @@
+"""The autoregressive torch generator on a few thousand real Adult rows (CPU, seconds)."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from accrete.generators.base import GeneratorError
+from accrete.generators.registry import backend_class
+from accrete.generators.torch_autoregressive import MODEL_FILE, AutoregressiveGenerator
+from tests.unit.adult_sample import adult_rows, adult_schema
+
+FAST = {
+    "epochs": 10,
+    "hidden": 32,
+    "batch_size": 256,
+    "learning_rate": 0.01,
+    "max_seconds": None,
+    "patience": 10,
+}
+
+
+@pytest.fixture(scope="module")
+def adult():
+    return adult_rows(3_000)
+
+
+@pytest.fixture(scope="module")
+def fitted(adult):
+    generator = backend_class("autoregressive")(adult_schema(), FAST, seed=7)
+    events = []
+    report = generator.fit(adult, progress=events.append)
+    return generator, report, events
+
+
+def test_fit_reports_progress_and_samples_the_schema(fitted, adult):
+    generator, report, events = fitted
+    assert [event["epoch"] for event in events] == list(range(1, 11))
+    assert {"loss", "val_loss", "rows_per_second", "device"} <= set(events[0])
+    assert report.epochs == 10 and report.losses[-1] < report.losses[0]
+    rows = generator.sample(5_000)
+    assert list(rows.columns) == adult_schema().names and len(rows) == 5_000
+    assert rows["age"].dtype == np.int64
+    assert rows["age"].between(adult["age"].min(), adult["age"].max()).all()
+    assert set(rows["income"]) == {"<=50K", ">50K"}
+    real_share = (adult["income"] == ">50K").mean()
+    assert abs((rows["income"] == ">50K").mean() - real_share) < 0.05
+    assert abs(rows["workclass"].isna().mean() - adult["workclass"].isna().mean()) < 0.03
+
+
+def test_same_seed_same_rows_and_seed_changes_them(fitted):
+    generator, _, _ = fitted
+    assert generator.sample(1_000, seed=3).equals(generator.sample(1_000, seed=3))
+    assert not generator.sample(1_000, seed=3).equals(generator.sample(1_000, seed=4))
+
+
+def test_rare_categories_are_never_emitted(fitted, adult):
+    generator, _, _ = fitted
+    counts = adult["native_country"].value_counts()
+    rare = set(counts[counts < 5].index)
+    assert rare, "the sample should contain rare countries"
+    emitted = set(generator.sample(30_000)["native_country"].dropna())
+    assert not emitted & rare
+
+
+def test_conditional_sampling_honours_its_conditions(fitted):
+    generator, _, _ = fitted
+    conditions = {"income": ">50K", "race": "Black", "age": 37}
+    rows = generator.sample(2_000, conditions=conditions)
+    assert (rows["income"] == ">50K").all() and (rows["race"] == "Black").all() and (rows["age"] == 37).all()
+    unconditioned = generator.sample(2_000)
+    married_rich = (rows["marital_status"] == "Married-civ-spouse").mean()
+    assert married_rich > (unconditioned["marital_status"] == "Married-civ-spouse").mean()
+
+
+@pytest.mark.parametrize(
+    "conditions, message",
+    [
+        ({"race": "Martian"}, "never emits"),
+        ({"age": 400}, "outside the trained range"),
+        ({"not_a_column": 1}, "not in the schema"),
+        ({"income": None}, "missing value never occurs"),
+    ],
+)
+def test_impossible_conditions_are_errors(fitted, conditions, message):
+    generator, _, _ = fitted
+    with pytest.raises(GeneratorError, match=message):
+        generator.sample(10, conditions=conditions)
+
+
+def test_save_load_round_trip_gives_the_same_rows(fitted, tmp_path):
+    generator, _, _ = fitted
+    written = generator.save(tmp_path)
+    assert {path.name for path in written} == {MODEL_FILE, "generator.json"}
+    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    assert loaded.sample(2_000, seed=5).equals(generator.sample(2_000, seed=5))
+
+
+def test_a_model_file_that_is_not_ours_is_refused(fitted, tmp_path):
+    generator, _, _ = fitted
+    generator.save(tmp_path)
+    (tmp_path / MODEL_FILE).write_bytes(pickle.dumps({"payload": object()}))
+    with pytest.raises(GeneratorError, match="not a model file"):
+        AutoregressiveGenerator.load(tmp_path, adult_schema())
+    torch.save({"weight": torch.zeros(3)}, tmp_path / MODEL_FILE)
+    with pytest.raises(GeneratorError, match="not a model file"):
+        AutoregressiveGenerator.load(tmp_path, adult_schema())
+    (tmp_path / "generator.json").write_text('{"format": "something-else"}')
+    with pytest.raises(GeneratorError, match="not an Accrete model manifest"):
+        AutoregressiveGenerator.load(tmp_path, adult_schema())
+
+
+@pytest.mark.parametrize(
+    "settings, name",
+    [
+        ({"epochz": 3}, "epochz"),
+        ({"epochs": 0}, "epochs"),
+        ({"device": "tpu"}, "device"),
+        ({"bins": 1}, "bins"),
+    ],
+)
+def test_bad_settings_are_rejected_by_name(settings, name):
+    with pytest.raises(GeneratorError, match=name):
+        AutoregressiveGenerator(adult_schema(), settings)
+
+
+class Interrupted(Exception):
+    """Raised from the progress callback to stop a training like a killed process."""
+
+
+def _interrupt_after(epoch: int):
+    def progress(event):
+        if event["epoch"] == epoch:
+            raise Interrupted
+
+    return progress
+
+
+def test_resumed_training_matches_an_uninterrupted_one(adult, tmp_path):
+    rows = adult.head(1_500)
+    settings = {**FAST, "epochs": 4, "patience": 2, "checkpoint_dir": str(tmp_path)}
+    interrupted = AutoregressiveGenerator(adult_schema(), settings, seed=1)
+    with pytest.raises(Interrupted):
+        interrupted.fit(rows, progress=_interrupt_after(2))
+    resumed = AutoregressiveGenerator(adult_schema(), settings, seed=1)
+    report = resumed.fit(rows)
+    assert report.extra["resumed_from_epoch"] == 2
+    uninterrupted = AutoregressiveGenerator(
+        adult_schema(), {k: v for k, v in settings.items() if k != "checkpoint_dir"}, seed=1
+    )
+    uninterrupted.fit(rows)
+    for name, tensor in uninterrupted.net.state_dict().items():
+        assert torch.equal(tensor, resumed.net.state_dict()[name]), name
+    assert resumed.sample(500).equals(uninterrupted.sample(500))
+
+
+def test_early_stopping_and_time_budget_end_training(adult):
+    rows = adult.head(1_000)
+    budget = AutoregressiveGenerator(adult_schema(), {**FAST, "epochs": 500, "max_seconds": 0.5}).fit(rows)
+    assert budget.extra["stopped_by"] in ("max_seconds", "early_stopping") and budget.epochs < 500
+    settings = {**FAST, "epochs": 500, "patience": 1, "learning_rate": 0.05}
+    early = AutoregressiveGenerator(adult_schema(), settings).fit(rows)
+    assert early.extra["stopped_by"] == "early_stopping"
+    assert early.extra["best_epoch"] == early.epochs - 1
