@@ -74,11 +74,17 @@ def _read_csv(path: Path, spec: DatasetSpec) -> pd.DataFrame:
         with _open_text(path) as handle:
             rows = [row for row in csv.reader(handle, delimiter=spec.format.separator) if row]
     except (OSError, EOFError, UnicodeDecodeError, zlib.error, csv.Error) as error:
-        raise LandingFileError(f"{path.name}: the file cannot be read (corrupt or wrong format): {error}") from error
+        raise LandingFileError(
+            f"{path.name}: the file cannot be read (corrupt or wrong format): {error}"
+        ) from error
     if not rows:
         raise LandingFileError(f"{path.name}: the file is empty")
     header = [name.strip() for name in rows.pop(0)] if spec.format.header else list(spec.columns)
-    ragged = [number for number, row in enumerate(rows, start=2 if spec.format.header else 1) if len(row) != expected]
+    ragged = [
+        number
+        for number, row in enumerate(rows, start=2 if spec.format.header else 1)
+        if len(row) != expected
+    ]
     if ragged:
         lines = ", ".join(str(line) for line in ragged[:EXAMPLES_SHOWN])
         raise LandingFileError(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PROVENANCE_COLUMNS = ("_source", "_real_partition", "_real_row_id", "_generator_version", "_run_id")
-
 
 @dataclass(frozen=True)
 class DatasetTables:
@@ -20,10 +18,6 @@ class DatasetTables:
     @property
     def raw(self) -> str:
         return f"raw.{self.dataset}"
-
-    @property
-    def staged(self) -> str:
-        return f"staging.{self.staged_model}"
 
     @property
     def staged_model(self) -> str:
@@ -68,7 +62,3 @@ class DatasetTables:
     @property
     def mixed(self) -> str:
         return f"mixed.{self.dataset}_mixed"
-
-    @property
-    def gate_results(self) -> str:
-        return "validation.gate_results"

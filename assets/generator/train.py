@@ -67,7 +67,11 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
             ).df()
 
         def log_progress(progress: dict) -> None:
-            context.log.info(f"{spec.name} generator: " + ", ".join(f"{k}={v}" for k, v in progress.items()))
+            fields = (
+                f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                for key, value in progress.items()
+            )
+            context.log.info(f"{spec.name} generator: " + ", ".join(fields))
 
         context.log.info(f"{spec.name}: training {spec.generator.backend} on {len(rows):,} real rows")
         stored, report = train_generator(
@@ -81,6 +85,7 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
             "training_rows": report.rows,
             "training_data_version": stored.manifest["training_data_version"],
             "fit_seconds": round(report.seconds, 2),
+            "epochs": report.epochs if report.epochs is not None else "n/a",
             "device": report.device,
         }
         if report.losses:
