@@ -3,9 +3,10 @@
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from orchestration.definitions import build_definitions
-from tests.conftest import isolated_home, write_small_landing
+from tests.conftest import REPO, isolated_home, write_small_landing
 
 EXPECTED_ASSETS = {
     "raw_adult",
@@ -63,7 +64,8 @@ def pipeline(tmp_path_factory):
         home = isolated_home(tmp_path, landing, monkeypatch)
         dagster_home = tmp_path / "dagster"
         dagster_home.mkdir()
-        with dg.instance_for_test(temp_dir=str(dagster_home)) as instance:
+        local_instance = yaml.safe_load((REPO / "deploy" / "local" / "dagster.yaml").read_text())
+        with dg.instance_for_test(temp_dir=str(dagster_home), overrides=local_instance) as instance:
             result = materialize(instance)
             assert result.success, [event.message for event in result.all_events if event.is_failure]
             yield home, landing, instance, result
@@ -78,7 +80,7 @@ def test_every_stage_materializes_with_metadata(pipeline):
         for event in result.get_asset_materialization_events()
     }
     assert metadata["raw_adult"]["dagster/row_count"].value == 3000
-    assert metadata["adult_synthetic"]["dagster/row_count"].value == 600
+    assert metadata["adult_synthetic"]["dagster/row_count"].value == 1000
     lineage = metadata["adult_synthetic"]["dagster/column_lineage"].value
     assert lineage.deps_by_column["age"][0].asset_key == dg.AssetKey("adult_real_train")
     schema_columns = [
