@@ -21,8 +21,14 @@ from resources import DuckDBWarehouse, ReportFolder
 REAL_DATA_VERSION = "real"
 
 
-def check_result(outcome: GateOutcome, check_name: str | None = None, asset_key=None) -> dg.AssetCheckResult:
-    metadata: dict[str, object] = {"summary": outcome.summary, **outcome.metrics}
+def check_result(
+    outcome: GateOutcome,
+    check_name: str | None = None,
+    asset_key: dg.AssetKey | None = None,
+    extra_metadata: dict[str, object] | None = None,
+) -> dg.AssetCheckResult:
+    """A gate's verdict as a blocking (ERROR) check result that explains itself."""
+    metadata: dict[str, object] = {"summary": outcome.summary, **outcome.metrics, **(extra_metadata or {})}
     if outcome.details_md:
         metadata["details"] = dg.MetadataValue.md(outcome.details_md)
     return dg.AssetCheckResult(
@@ -113,7 +119,11 @@ def build_checks(
         context.log.info(f"{spec.name}: validation report written to {report}")
         for outcome in validation.outcomes:
             write_outcome(folder, version, outcome)
-            result = check_result(outcome, check_name=outcome.name, asset_key=synthetic_key)
-            yield result._replace(metadata={**result.metadata, "report": dg.MetadataValue.path(str(report))})
+            yield check_result(
+                outcome,
+                check_name=outcome.name,
+                asset_key=synthetic_key,
+                extra_metadata={"report": dg.MetadataValue.path(str(report))},
+            )
 
     return [clean_expectations, synthetic_expectations, synthetic_gates]
