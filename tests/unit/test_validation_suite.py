@@ -1,0 +1,65 @@
+"""All gates run with the thresholds of the dataset spec, and only those the spec makes applicable."""
+
+import pandas as pd
+import pytest
+
+from accrete.spec import DatasetSpec, load_spec
+from accrete.validation.suite import applicable_gates, validate_synthetic
+from tests.conftest import ADULT_SPEC
+from tests.unit.validation_data import holdout, train
+
+
+def with_missing_flags(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """The spec's training columns: imputed columns filled with their mode, plus their flags."""
+    frame = frame.copy()
+    for column in spec.imputation.columns:
+        frame[f"{column}_was_missing"] = frame[column].isna()
+        frame[column] = frame[column].fillna(frame[column].mode()[0])
+    return frame[spec.training_schema.names]
+
+
+def strict_and_lenient(spec: DatasetSpec) -> tuple[DatasetSpec, DatasetSpec]:
+    lenient_gates = spec.gates.model_copy(
+        update={
+            "dcr_max_share_above_expected": 1.0,
+            "dcr_min_p5_ratio": 0.0,
+            "max_copy_rate_above_holdout": 1.0,
+            "max_rare_combination_rate_above_holdout": 1.0,
+            "max_detection_auc": 1.0,
+        }
+    )
+    return spec, spec.model_copy(update={"gates": lenient_gates})
+
+
+@pytest.fixture(scope="module")
+def copied_training_rows():
+    spec = load_spec(ADULT_SPEC)
+    real = with_missing_flags(train(), spec)
+    return spec, real, with_missing_flags(holdout(), spec)
+
+
+def test_a_copy_of_the_training_data_fails_privacy_under_the_spec_thresholds(copied_training_rows):
+    spec, real, real_holdout = copied_training_rows
+    strict, lenient = strict_and_lenient(spec)
+    verdicts = {
+        o.name: o.passed for o in validate_synthetic(strict, real, real_holdout, real.copy()).outcomes
+    }
+    assert list(verdicts) == applicable_gates(spec)
+    assert verdicts["fidelity"] and verdicts["utility"]
+    assert not verdicts["distance_to_closest_record"] and not verdicts["exact_copies"]
+    relaxed = {
+        o.name: o.passed for o in validate_synthetic(lenient, real, real_holdout, real.copy()).outcomes
+    }
+    assert relaxed["distance_to_closest_record"] and relaxed["exact_copies"]
+
+
+def test_gates_follow_what_the_spec_declares(adult_spec):
+    bare = adult_spec.model_copy(update={"target": None, "sensitive": [], "quasi_identifiers": []})
+    assert applicable_gates(bare) == [
+        "fidelity",
+        "detection",
+        "distance_to_closest_record",
+        "exact_copies",
+        "identifier_leakage",
+    ]
+    assert {"utility", "representation", "rare_combinations"} <= set(applicable_gates(adult_spec))
