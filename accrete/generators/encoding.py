@@ -171,24 +171,34 @@ class NumericalEncoder(ColumnEncoder):
         positions[in_bin] = (segment + fraction) / KNOTS_PER_BIN
         return positions
 
+    def _token_knots(self) -> np.ndarray:
+        """(vocab, KNOTS_PER_BIN + 1) value knots per token: NaN for missing, the value
+        repeated for a point mass, the bin's within-bin quantiles for a bin."""
+        masses = np.repeat(self.masses[:, None], KNOTS_PER_BIN + 1, axis=1)
+        missing = np.full((1, KNOTS_PER_BIN + 1), np.nan)
+        return np.concatenate([missing, masses, self.knots.reshape(-1, KNOTS_PER_BIN + 1)])
+
     def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """Float values (NaN for missing) for ``tokens``."""
-        numbers = np.full(len(tokens), np.nan)
-        is_mass = (tokens >= 1) & (tokens <= len(self.masses))
-        numbers[is_mass] = self.masses[tokens[is_mass] - 1]
-        in_bin = tokens > len(self.masses)
-        if in_bin.any():
-            knots = self.knots[tokens[in_bin] - 1 - len(self.masses)]
-            scaled = positions[in_bin] * KNOTS_PER_BIN
-            segment = np.floor(scaled).astype(np.int64).clip(0, KNOTS_PER_BIN - 1)
-            low = np.take_along_axis(knots, segment[:, None], axis=1)[:, 0]
-            high = np.take_along_axis(knots, segment[:, None] + 1, axis=1)[:, 0]
-            numbers[in_bin] = low + (scaled - segment) * (high - low)
+        """Float values (NaN for missing) for ``tokens``: linear between the two knots
+        around ``positions`` (a point mass has equal knots, so it decodes exactly)."""
+        knots = self._token_knots().ravel()
+        scaled = positions * KNOTS_PER_BIN
+        segment = scaled.astype(np.int64)  # positions are >= 0: truncation is the floor
+        np.minimum(segment, KNOTS_PER_BIN - 1, out=segment)
+        scaled -= segment  # now the fraction within the segment
+        index = tokens * (KNOTS_PER_BIN + 1)
+        index += segment
+        numbers = knots.take(index)
+        index += 1
+        step = knots.take(index)
+        step -= numbers
+        step *= scaled
+        numbers += step
         if self.column.integer or self.kind == "datetime":
-            numbers = np.round(numbers)
-        low_bound = -np.inf if self.column.minimum is None else self.column.minimum
-        high_bound = np.inf if self.column.maximum is None else self.column.maximum
-        return np.clip(numbers, low_bound, high_bound)
+            np.round(numbers, out=numbers)
+        if self.column.minimum is not None or self.column.maximum is not None:
+            np.clip(numbers, self.column.minimum, self.column.maximum, out=numbers)
+        return numbers
 
     def _as_column(self, numbers: np.ndarray) -> pd.Series | np.ndarray:
         if self.column.integer and not self.has_missing:

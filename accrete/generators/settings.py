@@ -24,7 +24,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "epochs": (100, _positive_int, "a positive integer"),
     "batch_size": (512, _positive_int, "a positive integer"),
     "learning_rate": (0.003, _positive_number, "a positive number"),
-    "hidden": (64, _positive_int, "a positive integer"),
+    "hidden": (32, _positive_int, "a positive integer"),
     "bins": (32, lambda value: _positive_int(value) and value >= 2, "an integer >= 2"),
     "rare_category_min_count": (5, _positive_int, "a positive integer"),
     "validation_fraction": (0.1, _fraction, "a number between 0 and 1"),
@@ -42,6 +42,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "threads": (1, lambda value: value is None or _positive_int(value), "a positive integer or null"),
 }
 """name -> (default, check, what a valid value is)."""
+MODEL_SHAPE_SETTINGS = ("hidden", "bins", "rare_category_min_count")
+"""Settings that shape the saved weights and encoders: a manifest records their resolved values,
+so a model still loads after a default changes."""
 
 
 def validate_settings(settings: dict[str, Any]) -> dict[str, Any]:

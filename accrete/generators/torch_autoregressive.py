@@ -23,7 +23,7 @@ from accrete.generators import distributed
 from accrete.generators.autoregressive_net import AutoregressiveNet
 from accrete.generators.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
 from accrete.generators.encoding import ColumnEncoder, make_encoder
-from accrete.generators.settings import validate_settings
+from accrete.generators.settings import MODEL_SHAPE_SETTINGS, validate_settings
 from accrete.generators.training import TrainingRun
 from accrete.table_schema import TableSchema
 
@@ -62,7 +62,7 @@ class AutoregressiveGenerator(GeneratorBackend):
     - ``epochs`` (int, 100): most passes over the training rows.
     - ``batch_size`` (int, 512): rows per optimisation step (across all processes).
     - ``learning_rate`` (float, 0.003): Adam step size.
-    - ``hidden`` (int, 64): width of the embeddings and of each column's hidden layer.
+    - ``hidden`` (int, 32): width of the embeddings and of each column's hidden layer.
     - ``bins`` (int, 32): tokens per numerical column (point masses plus quantile bins).
     - ``rare_category_min_count`` (int, 5): a category seen fewer times is never emitted verbatim.
     - ``validation_fraction`` (float, 0.1): rows held out for early stopping.
@@ -145,15 +145,15 @@ class AutoregressiveGenerator(GeneratorBackend):
         generator = torch.Generator().manual_seed(sample_seed)
         with torch_threads(self.config["threads"]):
             tokens = self.net.sample(num_rows, fixed, generator).numpy()
-        positions = np.random.default_rng(sample_seed).random((num_rows, len(self.encoders)))
+        positions = np.random.default_rng(sample_seed).random((len(self.encoders), num_rows))
         columns = {}
         for position, encoder in enumerate(self.encoders):
             name = encoder.column.name
             if name in conditions:
                 columns[name] = encoder.condition_values(conditions[name], num_rows)
             else:
-                columns[name] = encoder.decode(tokens[:, position], positions[:, position])
-        return pd.DataFrame(columns)
+                columns[name] = encoder.decode(tokens[:, position], positions[position])
+        return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
 
     def save(self, directory: Path) -> list[Path]:
         if self.net is None:
@@ -166,7 +166,7 @@ class AutoregressiveGenerator(GeneratorBackend):
             "format": MODEL_FORMAT,
             "format_version": FORMAT_VERSION,
             "seed": self.seed,
-            "settings": self.settings,
+            "settings": {**self.settings, **{name: self.config[name] for name in MODEL_SHAPE_SETTINGS}},
             "columns": [
                 {"name": encoder.column.name, "kind": encoder.kind, "encoder": encoder.state()}
                 for encoder in self.encoders

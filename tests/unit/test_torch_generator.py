@@ -7,9 +7,12 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional
 
+from accrete.generators.autoregressive_net import AutoregressiveNet, FactorizedHead, seen_masks
 from accrete.generators.base import GeneratorError
 from accrete.generators.registry import backend_class
+from accrete.generators.settings import SETTINGS
 from accrete.generators.torch_autoregressive import MODEL_FILE, AutoregressiveGenerator
 from tests.unit.adult_sample import adult_rows, adult_schema
 
@@ -97,6 +100,77 @@ def test_save_load_round_trip_gives_the_same_rows(fitted, tmp_path):
     assert {path.name for path in written} == {MODEL_FILE, "generator.json"}
     loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
     assert loaded.sample(2_000, seed=5).equals(generator.sample(2_000, seed=5))
+
+
+def test_a_saved_model_loads_after_a_default_changes(adult, tmp_path, monkeypatch):
+    settings = {**{k: v for k, v in FAST.items() if k != "hidden"}, "epochs": 1}
+    generator = AutoregressiveGenerator(adult_schema(), settings)
+    generator.fit(adult.head(500))
+    generator.save(tmp_path)
+    monkeypatch.setitem(SETTINGS, "hidden", (2 * SETTINGS["hidden"][0], *SETTINGS["hidden"][1:]))
+    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    assert loaded.sample(200, seed=1).equals(generator.sample(200, seed=1))
+
+
+def _random_net(sizes: tuple[int, int], masks: list[torch.Tensor]) -> AutoregressiveNet:
+    torch.manual_seed(0)
+    net = AutoregressiveNet(list(sizes), 16, masks)
+    with torch.no_grad():
+        for head in net.heads:
+            for parameter in head.parameters():
+                parameter.normal_()
+    return net
+
+
+def _masks(sizes: tuple[int, int]) -> list[torch.Tensor]:
+    """Masked tokens first, inside and last; the second column's first 60 (a whole block when factorized)."""
+    masks = [torch.ones(size, dtype=torch.bool) for size in sizes]
+    masks[0][[0, sizes[0] // 2, sizes[0] - 1]] = False
+    masks[1][:60] = False
+    masks[1][-1] = False
+    return masks
+
+
+@pytest.mark.parametrize(
+    "sizes", [(300, 130), (3_000, 1_500)], ids=["blocked running sums", "factorized heads"]
+)
+def test_sampling_draws_each_token_with_its_probability(sizes):
+    masks = _masks(sizes)
+    net = _random_net(sizes, masks)
+    assert isinstance(net.heads[0], FactorizedHead) == (sizes[0] > 1_024)
+    rows = 200_000
+    tokens = net.sample(rows, {}, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        first_state = net.absent_embedding.sum(0)
+        first = torch.softmax(net._column_logits(first_state[None], 0), dim=1)[0]
+        states = first_state + net.token_embedding.weight[tokens[:, 0]] - net.absent_embedding[0]
+        second = torch.softmax(net._column_logits(states, 1), dim=1).mean(0)
+    for column, expected in enumerate((first, second)):
+        observed = torch.bincount(tokens[:, column], minlength=len(expected)).double() / rows
+        reference = torch.multinomial(
+            expected, rows, replacement=True, generator=torch.Generator().manual_seed(1)
+        )
+        noise = (
+            torch.bincount(reference, minlength=len(expected)).double() / rows - expected
+        ).abs().sum() / 2
+        assert (observed - expected).abs().sum() / 2 < 1.5 * noise
+        assert not observed[~masks[column]].any()
+
+
+def test_factorized_head_likelihood_is_that_of_its_full_distribution():
+    sizes = (3_000, 1_500)
+    net = _random_net(sizes, _masks(sizes))
+    tokens = torch.stack([torch.randint(60, size - 1, (256,)) for size in sizes], dim=1)
+    tokens[tokens[:, 0] == sizes[0] // 2, 0] = 100
+    seen = seen_masks(256, 2, 0.0, torch.Generator(), torch.device("cpu"))
+    with torch.no_grad():
+        states = net.absent_embedding.sum(0) + torch.bmm(
+            seen, net.token_embedding(tokens + net.token_offsets) - net.absent_embedding
+        )
+        full = sum(
+            functional.cross_entropy(net._column_logits(states[:, c], c), tokens[:, c]) for c in range(2)
+        )
+        assert torch.allclose(net(tokens, seen), full, rtol=1e-5)
 
 
 def test_a_model_file_that_is_not_ours_is_refused(fitted, tmp_path):
