@@ -40,6 +40,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "resume": (True, lambda value: isinstance(value, bool), "true or false"),
     "distributed_processes": (1, _positive_int, "a positive integer"),
     "threads": (1, lambda value: value is None or _positive_int(value), "a positive integer or null"),
+    "sample_threads": (
+        None,
+        lambda value: value is None or _positive_int(value),
+        "a positive integer or null",
+    ),
 }
 """name -> (default, check, what a valid value is)."""
 MODEL_SHAPE_SETTINGS = ("hidden", "bins", "rare_category_min_count")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch.nn import functional
@@ -194,6 +195,7 @@ def test_a_model_file_that_is_not_ours_is_refused(fitted, tmp_path):
         ({"epochs": 0}, "epochs"),
         ({"device": "tpu"}, "device"),
         ({"bins": 1}, "bins"),
+        ({"sample_threads": 0}, "sample_threads"),
     ],
 )
 def test_bad_settings_are_rejected_by_name(settings, name):
@@ -239,3 +241,15 @@ def test_early_stopping_and_time_budget_end_training(adult):
     early = AutoregressiveGenerator(adult_schema(), settings).fit(rows)
     assert early.extra["stopped_by"] == "early_stopping"
     assert early.extra["best_epoch"] == early.epochs - 1
+
+
+def test_sampling_threads_do_not_change_what_is_drawn(tmp_path):
+    fitted = AutoregressiveGenerator(adult_schema(), {"epochs": 2}, seed=3)
+    fitted.fit(adult_rows(1500))
+    fitted.save(tmp_path)
+    samples = []
+    for threads in (1, 2):
+        loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+        loaded.config["sample_threads"] = threads
+        samples.append(loaded.sample(20_000, seed=5))
+    pd.testing.assert_frame_equal(samples[0], samples[1])
