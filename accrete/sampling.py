@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 
+import duckdb
 import pandas as pd
 
 from accrete.generators.base import GeneratorBackend
@@ -11,6 +12,12 @@ from accrete.generators.rebalance import sample_with_shares
 from accrete.model_store import StoredModel
 from accrete.spec import SyntheticSpec
 from accrete.table_schema import TableSchema
+
+
+def synthetic_generator_version(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The generator version that made the rows of a synthetic ``table`` ("none" when it is empty)."""
+    version = connection.execute(f"select any_value(_generator_version) from {table}").fetchall()[0][0]
+    return version or "none"
 
 
 def sampling_seed(version: str) -> int:

@@ -55,6 +55,18 @@ class DatasetTables:
     def holdout(self) -> str:
         return f"real.{self.holdout_model}"
 
+    def stages(self) -> dict[str, str]:
+        """Every table of the chain, in pipeline order, by a short name for people."""
+        return {
+            "raw": self.raw,
+            "clean": self.clean,
+            "accumulated real": self.accumulated,
+            "real train": self.train,
+            "real holdout": self.holdout,
+            "synthetic": self.synthetic,
+            "mixed": self.mixed,
+        }
+
     @property
     def synthetic(self) -> str:
         return f"synthetic.{self.dataset}_synthetic"

@@ -18,15 +18,7 @@ def main() -> None:
         tables = DatasetTables(name)
         print(f"\n== {name}")
         with connect(warehouse, read_only=True) as connection:
-            for label, table in [
-                ("raw", tables.raw),
-                ("clean", tables.clean),
-                ("accumulated real", tables.accumulated),
-                ("real train", tables.train),
-                ("real holdout", tables.holdout),
-                ("synthetic", tables.synthetic),
-                ("mixed", tables.mixed),
-            ]:
+            for label, table in tables.stages().items():
                 count = (
                     f"{row_count(connection, table):,}" if table_exists(connection, table) else "(not built)"
                 )

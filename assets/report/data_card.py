@@ -4,6 +4,7 @@ import dagster as dg
 
 from accrete.data_card import render_data_card
 from accrete.gate_log import read_outcomes
+from accrete.sampling import synthetic_generator_version
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import row_count
@@ -15,15 +16,6 @@ def build_data_card_asset(
     spec: DatasetSpec, mixed_key: dg.AssetKey, report_key: dg.AssetKey
 ) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
-    stages = {
-        "raw rows delivered": tables.raw,
-        "clean rows (after validity rules)": tables.clean,
-        "accumulated real rows": tables.accumulated,
-        "real training rows": tables.train,
-        "real holdout rows": tables.holdout,
-        "synthetic rows sampled": tables.synthetic,
-        "mixed rows": tables.mixed,
-    }
 
     @dg.asset(
         key=dg.AssetKey(f"{spec.name}_data_card"),
@@ -41,12 +33,9 @@ def build_data_card_asset(
     ) -> dg.MaterializeResult:
         """What a reviewer reads before approving the synthetic data for use."""
         with warehouse.connect(read_only=True) as connection:
-            counts = {stage: row_count(connection, table) for stage, table in stages.items()}
-            versions = connection.execute(
-                f"select distinct _generator_version from {tables.synthetic}"
-            ).fetchall()
-        store = model_store.store()
-        stored = store.get(spec.name, versions[0][0] if versions else None)
+            counts = {stage: row_count(connection, table) for stage, table in tables.stages().items()}
+            version = synthetic_generator_version(connection, tables.synthetic)
+        stored = model_store.store().get(spec.name, version)
         folder = reports.dataset_folder(spec.name)
         outcomes = read_outcomes(folder, REAL_DATA_VERSION) + read_outcomes(folder, stored.version)
         card = render_data_card(

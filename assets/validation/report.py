@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from accrete.gate_log import read_outcomes
+from accrete.sampling import synthetic_generator_version
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.validation.report_html import outcomes_markdown
@@ -20,9 +21,8 @@ def validation_report_key(spec: DatasetSpec) -> dg.AssetKey:
 def read_synthetic(connection, spec: DatasetSpec) -> tuple[pd.DataFrame, str]:
     """The synthetic rows (training columns) and the generator version that made them."""
     tables = DatasetTables(spec.name)
-    frame = read_table(connection, tables.synthetic, [*spec.training_schema.names, "_generator_version"])
-    versions = frame.pop("_generator_version").unique()
-    return frame, (str(versions[0]) if len(versions) else "none")
+    frame = read_table(connection, tables.synthetic, spec.training_schema.names)
+    return frame, synthetic_generator_version(connection, tables.synthetic)
 
 
 def build_validation_report_asset(spec: DatasetSpec, synthetic_key: dg.AssetKey) -> dg.AssetsDefinition:
@@ -43,9 +43,7 @@ def build_validation_report_asset(spec: DatasetSpec, synthetic_key: dg.AssetKey)
     def validation_report(warehouse: DuckDBWarehouse, reports: ReportFolder) -> dg.MaterializeResult:
         """The evidence a reviewer reads before synthetic rows are mixed or shared."""
         with warehouse.connect(read_only=True) as connection:
-            version = connection.execute(
-                f"select any_value(_generator_version) from {tables.synthetic}"
-            ).fetchall()[0][0]
+            version = synthetic_generator_version(connection, tables.synthetic)
         folder = reports.dataset_folder(spec.name)
         outcomes = read_outcomes(folder, version)
         path = folder / REPORT_FILE
