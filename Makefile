@@ -11,7 +11,13 @@ export DAGSTER_HOME ?= $(ACCRETE_HOME)/dagster
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install dbt-manifest dagster-home run ui test lint bench-generator bench-validation clean
+# The bundled daily dataset: `make run` loads its first week; `make replay DAYS=N` delivers N more days.
+DAILY_DATASET := flights
+FIRST_WEEK_START := 2013-01-01
+FIRST_WEEK_END := 2013-01-07
+DAYS ?= 1
+
+.PHONY: install dbt-manifest dagster-home run replay ui test lint bench-generator bench-validation clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +39,14 @@ dagster-home:
 	cp deploy/local/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: dbt-manifest dagster-home
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/python -m orchestration.replay $(DAILY_DATASET) --through $(FIRST_WEEK_END)
+	$(BIN)/dagster job execute -m orchestration.definitions -j $(DAILY_DATASET)_daily --tags \
+	  '{"dagster/asset_partition_range_start": "$(FIRST_WEEK_START)", "dagster/asset_partition_range_end": "$(FIRST_WEEK_END)"}'
+	$(BIN)/dagster job execute -m orchestration.definitions -j accrete_pipeline
 	$(BIN)/python -m orchestration.summary
+
+replay: install
+	$(BIN)/python -m orchestration.replay $(DAILY_DATASET) --days $(DAYS)
 
 ui: dbt-manifest dagster-home
 	$(BIN)/dagster dev -w workspace.yaml

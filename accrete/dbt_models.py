@@ -34,8 +34,26 @@ def sql_list(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join(sql_string(value) for value in values)
 
 
-def _config(materialized: str, schema: str, group: str, **extra: str) -> str:
+DAILY_TAG = "daily"
+PARTITION_START = "ACCRETE_PARTITION_START"
+PARTITION_END = "ACCRETE_PARTITION_END"
+PARTITION_RANGE = (
+    f'_batch between \'{{{{ env_var("{PARTITION_START}", "0000-00-00") }}}}\' '
+    f'and \'{{{{ env_var("{PARTITION_END}", "9999-99-99") }}}}\''
+)
+"""A daily model's filter: the days Dagster's run sets in the environment (every day when run by hand).
+Environment variables rather than dbt vars, so that dbt's partial parsing survives a new day."""
+
+
+def dataset_tag(name: str) -> str:
+    """The dbt tag of every model of dataset ``name`` (Dagster selects models by it)."""
+    return f"dataset_{name}"
+
+
+def _config(materialized: str, schema: str, group: str, tags: list[str] | None = None, **extra: str) -> str:
     options = [f"materialized={sql_string(materialized)}", f"schema={sql_string(schema)}"]
+    if tags:
+        options.append(f"tags=[{sql_list(tags)}]")
     options += [f"{key}={value}" for key, value in extra.items()]
     options.append("meta={'dagster': {'group': " + sql_string(group) + "}}")
     return "{{ config(" + ", ".join(options) + ") }}\n\n"
@@ -95,7 +113,7 @@ def render_staging(spec: DatasetSpec) -> str:
     holdout_cut = round(spec.holdout_fraction * HOLDOUT_BUCKETS)
     return (
         HEADER.format(name=spec.name)
-        + _config("view", "staging", "clean")
+        + _config("view", "staging", "clean", _tags(spec, daily=True))
         + f"with source as (\n\n    select * from {{{{ source('raw', '{spec.name}') }}}}\n\n),\n\n"
         + "trimmed as (\n    -- every value trimmed; the spec's missing-value tokens become NULL;"
         + " identifier columns are not carried over\n"
@@ -120,19 +138,24 @@ def _range_condition(name: str, spec: DatasetSpec) -> str | None:
     return " and ".join(conditions) or None
 
 
-def _mode_ctes(name: str, group_by: list[str]) -> str:
-    """Deterministic modes (ties broken by value) of a categorical column, per group and overall."""
-    groups = ", ".join(group_by)
-    per_group = ""
-    if group_by:
-        per_group = (
-            f"{name}_group_mode as (\n"
-            f"    select {groups}, {name} as {name}_mode\n    from (\n"
-            f"        select {groups}, {name},\n"
-            f"            row_number() over (partition by {groups} order by count(*) desc, {name}) as rank\n"
-            f"        from validated\n        where {name} is not null\n        group by {groups}, {name}\n"
-            "    )\n    where rank = 1\n\n),\n\n"
-        )
+def _ranked_mode_cte(cte: str, name: str, groups: list[str]) -> str:
+    keys = ", ".join(groups)
+    return (
+        f"{cte} as (\n"
+        f"    select {keys}, {name} as {name}_mode\n    from (\n"
+        f"        select {keys}, {name},\n"
+        f"            row_number() over (partition by {keys} order by count(*) desc, {name}) as rank\n"
+        f"        from validated\n        where {name} is not null\n        group by {keys}, {name}\n"
+        "    )\n    where rank = 1\n\n),\n\n"
+    )
+
+
+def _mode_ctes(name: str, group_by: list[str], base: list[str]) -> str:
+    """Deterministic modes (ties broken by value) of a categorical column, per group and overall;
+    ``base`` (a daily dataset's day) scopes both, so a day's imputation never depends on other days."""
+    per_group = _ranked_mode_cte(f"{name}_group_mode", name, base + group_by) if group_by else ""
+    if base:
+        return per_group + _ranked_mode_cte(f"{name}_overall_mode", name, base)
     overall = (
         f"{name}_overall_mode as (\n"
         f"    select {name} as {name}_mode\n    from validated\n    where {name} is not null\n"
@@ -141,14 +164,27 @@ def _mode_ctes(name: str, group_by: list[str]) -> str:
     return per_group + overall
 
 
+def _tags(spec: DatasetSpec, daily: bool) -> list[str]:
+    return [dataset_tag(spec.name)] + ([DAILY_TAG] if daily and spec.partitions else [])
+
+
+REPLACE_BY_BATCH = {
+    "unique_key": "'_batch'",
+    "incremental_strategy": "'delete+insert'",
+    "on_schema_change": "'fail'",
+}
+"""Incremental models keep each batch's rows under delete+insert: loading a batch again replaces it."""
+
+
 def render_clean(spec: DatasetSpec) -> str:
     """Validity rules from the spec, then group-wise median/mode imputation with missing flags."""
     tables = DatasetTables(spec.name)
     columns = list(spec.modelled_columns)
     imputed = spec.imputation.columns
     group_by = spec.imputation.group_by
+    base = ["_batch"] if spec.partitions else []
     validated_columns = []
-    required_rules = []
+    required_rules = [PARTITION_RANGE] if spec.partitions else []
     for name in columns:
         rule = _range_condition(name, spec)
         if rule and name in imputed:
@@ -160,15 +196,16 @@ def render_clean(spec: DatasetSpec) -> str:
     where = ("\n    where " + "\n        and ".join(required_rules)) if required_rules else ""
 
     categorical_imputed = [name for name in imputed if spec.columns[name].type != "numerical"]
-    mode_ctes = "".join(_mode_ctes(name, group_by) for name in categorical_imputed)
-    partition = f"partition by {', '.join(group_by)}" if group_by else ""
+    mode_ctes = "".join(_mode_ctes(name, group_by, base) for name in categorical_imputed)
+    partition = f"partition by {', '.join(base + group_by)}" if base + group_by else ""
+    overall = f"partition by {', '.join(base)}" if base else ""
     output, joins = [], []
     for name in columns:
         if name not in imputed:
             output.append(f"validated.{name}")
         elif spec.columns[name].type == "numerical":
             group_median = f"median(validated.{name}) over ({partition})"
-            overall_median = f"median(validated.{name}) over ()"
+            overall_median = f"median(validated.{name}) over ({overall})"
             expression = f"coalesce(validated.{name}, {group_median}, {overall_median})"
             if spec.columns[name].integer:
                 expression = f"cast(round({expression}) as bigint)"
@@ -177,9 +214,13 @@ def render_clean(spec: DatasetSpec) -> str:
             sources = [f"validated.{name}"]
             if group_by:
                 sources.append(f"{name}_group_mode.{name}_mode")
-                joins.append(f"left join {name}_group_mode using ({', '.join(group_by)})")
+                joins.append(f"left join {name}_group_mode using ({', '.join(base + group_by)})")
             sources.append(f"{name}_overall_mode.{name}_mode")
-            joins.append(f"cross join {name}_overall_mode")
+            joins.append(
+                f"left join {name}_overall_mode using ({', '.join(base)})"
+                if base
+                else f"cross join {name}_overall_mode"
+            )
             output.append(f"coalesce({', '.join(sources)}) as {name}")
     output += [f"validated.{name} is null as {name}{MISSING_FLAG_SUFFIX}" for name in imputed]
     output.append("validated._is_holdout")
@@ -187,7 +228,13 @@ def render_clean(spec: DatasetSpec) -> str:
     join_sql = ("\n    " + "\n    ".join(joins)) if joins else ""
     return (
         HEADER.format(name=spec.name)
-        + _config("table", "clean", "clean")
+        + _config(
+            "incremental" if spec.partitions else "table",
+            "clean",
+            "clean",
+            _tags(spec, daily=True),
+            **(REPLACE_BY_BATCH if spec.partitions else {}),
+        )
         + f"with staged as (\n\n    select * from {{{{ ref('{tables.staged_model}') }}}}\n\n),\n\n"
         + "validated as (\n    -- validity rules: an imputable value outside its allowed range counts as"
         + " missing;\n    -- a row whose required value breaks its rule is rejected\n"
@@ -205,19 +252,23 @@ def render_clean(spec: DatasetSpec) -> str:
 
 
 def render_accumulated(spec: DatasetSpec) -> str:
-    """Every real batch so far; a batch is (re)inserted only when it is new or its file changed."""
+    """Every real batch so far; a batch is (re)inserted only when it is new or its file changed
+    (a daily dataset: the days Dagster runs, each replacing that day's rows)."""
     tables = DatasetTables(spec.name)
+    config = _config(
+        "incremental",
+        "real",
+        "real",
+        _tags(spec, daily=True),
+        **REPLACE_BY_BATCH,
+    )
+    source = f"select * from {{{{ ref('{tables.clean_model}') }}}}\n"
+    if spec.partitions:
+        return HEADER.format(name=spec.name) + config + source + f"where {PARTITION_RANGE}\n"
     return (
         HEADER.format(name=spec.name)
-        + _config(
-            "incremental",
-            "real",
-            "real",
-            unique_key="'_batch'",
-            incremental_strategy="'delete+insert'",
-            on_schema_change="'fail'",
-        )
-        + f"select * from {{{{ ref('{tables.clean_model}') }}}}\n"
+        + config
+        + source
         + "{% if is_incremental() %}\n"
         + "-- only batches not yet accumulated, or re-delivered with different content\n"
         + "where _batch || ':' || _file_sha256 not in (\n"
@@ -231,7 +282,7 @@ def render_split(spec: DatasetSpec, holdout: bool) -> str:
     condition = "_is_holdout" if holdout else "not _is_holdout"
     return (
         HEADER.format(name=spec.name)
-        + _config("view", "real", "real")
+        + _config("view", "real", "real", _tags(spec, daily=False))
         + f"select * from {{{{ ref('{tables.accumulated_model}') }}}}\nwhere {condition}\n"
     )
 

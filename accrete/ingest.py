@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from accrete.landing import LandingFile, find_landing_files, read_landing_file
+from accrete.landing import LandingFile, find_landing_files, partition_landing_files, read_landing_file
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import table_exists, transaction
@@ -77,11 +77,23 @@ def _with_lineage(frame: pd.DataFrame, landing_file: LandingFile, run_id: str, n
 
 
 def ingest_landing_files(
-    connection: duckdb.DuckDBPyConnection, spec: DatasetSpec, landing_root: Path, run_id: str
+    connection: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    landing_root: Path,
+    run_id: str,
+    days: list[str] | None = None,
 ) -> IngestionReport:
-    """Bring every new or changed landing file of ``spec`` into ``raw.<name>``."""
+    """Bring every new or changed landing file of ``spec`` into ``raw.<name>``.
+
+    For a daily dataset, ``days`` says which days' files to bring (each must exist).
+    """
     table = DatasetTables(spec.name).raw
-    files = find_landing_files(spec, landing_root)
+    if spec.partitions is None:
+        files = find_landing_files(spec, landing_root)
+    elif days:
+        files = partition_landing_files(spec, landing_root, days)
+    else:
+        raise ValueError(f"{spec.name} is a daily dataset: name the days to ingest")
     stored = _stored_hashes(connection, table)
     pending = [
         landing_file for landing_file in files if stored.get(landing_file.batch) != landing_file.sha256

@@ -30,15 +30,11 @@ class LandingFileError(ValueError):
 
 @dataclass(frozen=True)
 class LandingFile:
-    """One delivered file: a batch of real rows."""
+    """One delivered file: a batch of real rows (a daily dataset's batch is its day)."""
 
     path: Path
     sha256: str
-
-    @property
-    def batch(self) -> str:
-        """The batch id: the file name without its extensions."""
-        return self.path.name.split(".")[0]
+    batch: str
 
 
 def file_sha256(path: Path) -> str:
@@ -49,15 +45,45 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def find_landing_files(spec: DatasetSpec, landing_root: Path) -> list[LandingFile]:
-    """The dataset's files in ``<landing_root>/<name>/`` matching the spec's pattern, sorted by name."""
+def _landing_folder(spec: DatasetSpec, landing_root: Path) -> Path:
     folder = Path(landing_root) / spec.name
     if not folder.is_dir():
         raise LandingFileError(f"{spec.name}: landing folder {folder} does not exist")
-    paths = sorted(path for path in folder.glob(spec.landing.pattern) if path.is_file())
+    return folder
+
+
+def batch_of(spec: DatasetSpec, path: Path) -> str:
+    """A file's batch id: its day for a daily dataset, else the file name without its extensions."""
+    if spec.partitions is None:
+        return path.name.split(".")[0]
+    prefix, suffix = spec.partitions.file_name.split("{date}")
+    return path.name.removeprefix(prefix).removesuffix(suffix)
+
+
+def find_landing_files(spec: DatasetSpec, landing_root: Path) -> list[LandingFile]:
+    """The dataset's files in ``<landing_root>/<name>/`` matching the spec's pattern, sorted by name."""
+    folder = _landing_folder(spec, landing_root)
+    paths = sorted(path for path in folder.glob(spec.landing_pattern) if path.is_file())
     if not paths:
-        raise LandingFileError(f"{spec.name}: no file in {folder} matches {spec.landing.pattern!r}")
-    return [LandingFile(path=path, sha256=file_sha256(path)) for path in paths]
+        raise LandingFileError(f"{spec.name}: no file in {folder} matches {spec.landing_pattern!r}")
+    return [LandingFile(path=path, sha256=file_sha256(path), batch=batch_of(spec, path)) for path in paths]
+
+
+def changed_batches(files: list[LandingFile], seen: dict[str, str]) -> list[LandingFile]:
+    """Files whose batch is new, or whose content differs from the hash ``seen`` last time."""
+    return [landing_file for landing_file in files if seen.get(landing_file.batch) != landing_file.sha256]
+
+
+def partition_landing_files(spec: DatasetSpec, landing_root: Path, days: list[str]) -> list[LandingFile]:
+    """The landing file of each of ``days`` of a daily dataset; a missing day is an error naming its file."""
+    folder = _landing_folder(spec, landing_root)
+    paths = {day: folder / spec.partitions.file_for(day) for day in days}
+    missing = [str(path) for path in paths.values() if not path.is_file()]
+    if missing:
+        raise LandingFileError(
+            f"{spec.name}: no landing file for {len(missing)} of the requested days: {', '.join(missing[:3])}"
+        )
+    return [LandingFile(path=path, sha256=file_sha256(path), batch=day) for day, path in paths.items()]
 
 
 def _open_text(path: Path):

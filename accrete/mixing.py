@@ -2,12 +2,17 @@
 
 Replacing real data with synthetic data, generation after generation, makes models
 collapse; adding synthetic rows beside an ever-growing real table keeps the error
-bounded. The cap keeps synthetic rows at most ``max_share`` of the mixed table.
+bounded. Every generation that passes the gates is kept; the mixed table takes rows from
+all of them in turn, capped so synthetic rows are at most ``max_share`` of it.
 """
 
 from __future__ import annotations
 
 import math
+
+import duckdb
+
+from accrete.warehouse import row_count
 
 
 def synthetic_rows_allowed(real_rows: int, synthetic_rows: int, max_share: float) -> int:
@@ -20,9 +25,23 @@ def synthetic_rows_allowed(real_rows: int, synthetic_rows: int, max_share: float
     return min(synthetic_rows, cap)
 
 
+def keep_generation(
+    connection: duckdb.DuckDBPyConnection, synthetic_table: str, generations_table: str
+) -> int:
+    """Add the validated rows of ``synthetic_table`` to ``generations_table`` (replacing an earlier copy
+    of the same generator version, so a re-run never duplicates) and return how many rows it holds."""
+    connection.execute(f"create table if not exists {generations_table} as from {synthetic_table} limit 0")
+    connection.execute(
+        f"delete from {generations_table} "
+        f"where _generator_version in (select distinct _generator_version from {synthetic_table})"
+    )
+    connection.execute(f"insert into {generations_table} by name from {synthetic_table}")
+    return row_count(connection, generations_table)
+
+
 def mixed_table_sql(real_table: str, synthetic_table: str, columns: list[str], synthetic_limit: int) -> str:
-    """SELECT of the mixed table: every real row, then the first ``synthetic_limit`` synthetic rows,
-    each tagged with its provenance."""
+    """SELECT of the mixed table: every real row, then ``synthetic_limit`` synthetic rows taken from
+    every generation in turn, each row tagged with its provenance."""
     selected = ", ".join(columns)
     return f"""
         select 'real' as _source, _batch as _real_partition, _row_id as _real_row_id,
@@ -32,7 +51,7 @@ def mixed_table_sql(real_table: str, synthetic_table: str, columns: list[str], s
         select * from (
             select _source, _real_partition, _real_row_id, _generator_version, _run_id, {selected}
             from {synthetic_table}
-            order by _synthetic_row
+            order by _synthetic_row, _generator_version
             limit {int(synthetic_limit)}
         )
     """

@@ -37,7 +37,8 @@ def conform_to_schema(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         elif column.kind == "boolean":
             values = values.astype("boolean")
         elif column.kind == "datetime":
-            values = pd.to_datetime(values)
+            # microseconds, as the warehouse stores timestamps: real and synthetic compare like for like
+            values = pd.to_datetime(values).astype("datetime64[us]")
         else:
             values = values.astype("string")
         conformed[column.name] = values

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from accrete.table_schema import ModelColumn, TableSchema
 MISSING_FLAG_SUFFIX = "_was_missing"
 TRUE_TOKENS = ("true", "t", "yes", "y", "1")
 FALSE_TOKENS = ("false", "f", "no", "n", "0")
+TRAINING_DATA = ("real", "real_and_synthetic")
 
 
 class SpecError(ValueError):
@@ -77,6 +79,51 @@ class LandingSpec(_Strict):
     pattern: str = "*"
 
 
+class ReplaySpec(_Strict):
+    """A vendored history that ``make replay`` delivers day by day, as if it arrived live."""
+
+    source: str
+    """A Parquet file in the dataset's folder."""
+    day: str
+    """SQL expression giving each source row's day, e.g. ``make_date(year, month, day)``."""
+
+
+class DailyPartitionsSpec(_Strict):
+    """A dataset that arrives one landing file per day, the file named after its day.
+
+    Each day is a partition from ingestion to the accumulated real table: it can be
+    loaded, corrected and re-run on its own, and a range of days runs as one step.
+    """
+
+    start: date
+    end: date
+    """The last day (inclusive)."""
+    file_name: str = "{date}.csv"
+    """The landing file of one day; ``{date}`` stands for the day as YYYY-MM-DD."""
+    replay: ReplaySpec | None = None
+
+    @model_validator(mode="after")
+    def _valid_range(self) -> DailyPartitionsSpec:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.file_name.count("{date}") != 1 or "/" in self.file_name:
+            raise ValueError(
+                f"file_name must be a file name containing {{date}} once, got {self.file_name!r}"
+            )
+        return self
+
+    @property
+    def end_exclusive(self) -> date:
+        return self.end + timedelta(days=1)
+
+    def file_for(self, day: str) -> str:
+        return self.file_name.replace("{date}", day)
+
+    @property
+    def pattern(self) -> str:
+        return self.file_name.replace("{date}", "????-??-??")
+
+
 class ImputationSpec(_Strict):
     """Columns that may be missing, filled with the median (numbers) or mode (categories)
     of their group; each gets a ``<column>_was_missing`` flag."""
@@ -85,12 +132,37 @@ class ImputationSpec(_Strict):
     group_by: list[str] = Field(default_factory=list)
 
 
+class RetrainSpec(_Strict):
+    """When a daily dataset's generator is trained again: after enough new days, or sooner
+    when the new days drift from the data the current generator learned."""
+
+    every_partitions: int = Field(default=7, gt=0)
+    max_drift: float = Field(default=0.2, gt=0.0, le=1.0)
+    """Largest per-column distance (Kolmogorov-Smirnov for numbers, total variation for
+    categories) between new and already-learned rows before a retrain is due."""
+
+
 class GeneratorSpec(_Strict):
     """Which generator backend learns the data, with its settings."""
 
     backend: str = "gaussian_copula"
     settings: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+    training_data: str = "real"
+    """``real``: the accumulated real training rows. ``real_and_synthetic``: those plus every
+    earlier validated synthetic generation (the accumulate policy). Never synthetic alone."""
+    retrain: RetrainSpec = Field(default_factory=RetrainSpec)
+
+    @field_validator("training_data")
+    @classmethod
+    def _never_synthetic_alone(cls, value: str) -> str:
+        if value not in TRAINING_DATA:
+            raise ValueError(
+                f"training_data must be one of {', '.join(TRAINING_DATA)}, got {value!r}: a generator never "
+                "learns from synthetic rows alone (each generation trained on the last one's output "
+                "loses the tails of the real distribution: model collapse)"
+            )
+        return value
 
     @field_validator("backend")
     @classmethod
@@ -118,9 +190,32 @@ class SyntheticSpec(_Strict):
 
 
 class MixSpec(_Strict):
-    """The mixed table: all accumulated real rows plus synthetic rows up to a share."""
+    """The mixed table: all accumulated real rows plus validated synthetic generations up to a share."""
 
+    policy: str = "accumulate"
+    """Synthetic rows are added beside the real rows, never substituted for them."""
     max_synthetic_share: float = Field(default=0.5, ge=0.0, lt=1.0)
+
+    @field_validator("policy")
+    @classmethod
+    def _accumulate_only(cls, value: str) -> str:
+        if value != "accumulate":
+            raise ValueError(
+                f"policy must be 'accumulate', got {value!r}: replacing real rows with synthetic ones "
+                "makes models collapse (the collapse monitor asset shows it on this dataset)"
+            )
+        return value
+
+
+class CollapseMonitorSpec(_Strict):
+    """The model-collapse monitor: generations of train -> sample -> retrain under the replace and the
+    accumulate policy, on a seeded sample of the real rows, with quick generator settings."""
+
+    generations: int = Field(default=5, ge=2)
+    training_rows: int = Field(default=1500, gt=0)
+    holdout_rows: int = Field(default=3000, gt=0)
+    rare_share: float = Field(default=0.03, gt=0.0, lt=1.0)
+    """A category is rare below this share of the real rows; the monitor tracks whether it survives."""
 
 
 class GatesSpec(_Strict):
@@ -151,6 +246,7 @@ class DatasetSpec(_Strict):
     source: str
     licence: str
     landing: LandingSpec = Field(default_factory=LandingSpec)
+    partitions: DailyPartitionsSpec | None = None
     format: FormatSpec = Field(default_factory=FormatSpec)
     columns: dict[str, ColumnSpec]
     record_key: list[str] = Field(default_factory=list)
@@ -162,6 +258,7 @@ class DatasetSpec(_Strict):
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     synthetic: SyntheticSpec
     mix: MixSpec = Field(default_factory=MixSpec)
+    collapse_monitor: CollapseMonitorSpec = Field(default_factory=CollapseMonitorSpec)
     gates: GatesSpec = Field(default_factory=GatesSpec)
 
     @field_validator("columns")
@@ -190,6 +287,10 @@ class DatasetSpec(_Strict):
             if unknown:
                 raise ValueError(f"{key} names unknown or identifier columns: {unknown}")
         self._check_sampling_controls()
+        if self.partitions is not None and self.landing.pattern != "*":
+            raise ValueError(
+                "landing.pattern does not apply to a daily dataset: partitions.file_name names its files"
+            )
         overlap = set(self.imputation.group_by) & set(self.imputation.columns)
         if overlap:
             raise ValueError(f"imputation.group_by columns cannot themselves be imputed: {sorted(overlap)}")
@@ -215,6 +316,11 @@ class DatasetSpec(_Strict):
             raise ValueError(
                 f"synthetic.rebalance.shares must lie in [0, 1] and add up to at most 1, got {total:g}"
             )
+
+    @property
+    def landing_pattern(self) -> str:
+        """The glob that finds the dataset's files in its landing folder."""
+        return self.partitions.pattern if self.partitions else self.landing.pattern
 
     @property
     def modelled_columns(self) -> dict[str, ColumnSpec]:

@@ -64,12 +64,18 @@ class DatasetTables:
             "real train": self.train,
             "real holdout": self.holdout,
             "synthetic": self.synthetic,
+            "kept generations": self.generations,
             "mixed": self.mixed,
         }
 
     @property
     def synthetic(self) -> str:
         return f"synthetic.{self.dataset}_synthetic"
+
+    @property
+    def generations(self) -> str:
+        """Every synthetic generation that passed the gates, kept for the mixed table."""
+        return f"synthetic.{self.dataset}_generations"
 
     @property
     def mixed(self) -> str:

@@ -10,21 +10,50 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import duckdb
 import pandas as pd
 
 from accrete.generators.base import FitReport, ProgressCallback
 from accrete.generators.registry import backend_class
 from accrete.model_store import ModelStore, StoredModel
 from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from accrete.warehouse import read_table, table_exists
 
 
 def training_data_version(batches: pd.DataFrame) -> str:
     """A fingerprint of the training data: which batches, with which file content.
 
-    ``batches`` has columns ``_batch``, ``_file_sha256`` and ``rows``.
+    ``batches`` has columns ``_batch``, ``_file_sha256`` and ``rows``; an earlier synthetic
+    generation a generator also learns from is a batch ``synthetic:<generator version>``.
     """
     canonical = batches.sort_values("_batch").to_csv(index=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def read_training_rows(
+    connection: duckdb.DuckDBPyConnection, spec: DatasetSpec
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows a generator learns from, and the batches they came from.
+
+    Always the accumulated real training rows; under ``training_data: real_and_synthetic``
+    also every earlier validated synthetic generation. Never synthetic rows alone.
+    """
+    tables = DatasetTables(spec.name)
+    names = spec.training_schema.names
+    rows = read_table(connection, tables.train, names)
+    batches = connection.execute(
+        f"select _batch, _file_sha256, count(*) as rows from {tables.train} group by all"
+    ).df()
+    if spec.generator.training_data == "real_and_synthetic" and table_exists(connection, tables.generations):
+        synthetic = read_table(connection, tables.generations, names)
+        generations = connection.execute(
+            f"select 'synthetic:' || _generator_version as _batch, _generator_version as _file_sha256, "
+            f"count(*) as rows from {tables.generations} group by all"
+        ).df()
+        rows = pd.concat([rows, synthetic], ignore_index=True)
+        batches = pd.concat([batches, generations], ignore_index=True)
+    return rows, batches
 
 
 def model_version(spec: DatasetSpec, data_version: str) -> str:
@@ -35,12 +64,17 @@ def model_version(spec: DatasetSpec, data_version: str) -> str:
 def train_generator(
     spec: DatasetSpec,
     training_rows: pd.DataFrame,
-    data_version: str,
+    batches: pd.DataFrame,
     store: ModelStore,
     progress: ProgressCallback | None = None,
 ) -> tuple[StoredModel, FitReport]:
-    """Fit the spec's backend on ``training_rows`` and save it as the dataset's latest generator."""
+    """Fit the spec's backend on ``training_rows`` and save it as the dataset's latest generator.
+
+    ``batches`` lists what the rows came from (see ``training_data_version``); the manifest
+    records it, so later runs know which days a generator has already learned.
+    """
     schema = spec.training_schema
+    data_version = training_data_version(batches)
     if training_rows.empty:
         raise ValueError(f"{spec.name}: the real training split is empty; nothing to train on")
     backend = backend_class(spec.generator.backend)(schema, spec.generator.settings, spec.generator.seed)
@@ -50,6 +84,7 @@ def train_generator(
         "seed": spec.generator.seed,
         "spec_sha256": spec.fingerprint(),
         "training_data_version": data_version,
+        "training_batches": sorted(batches["_batch"]),
         "training_rows": report.rows,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "device": report.device,

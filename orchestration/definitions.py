@@ -1,8 +1,8 @@
 """The one entry point of the Accrete code location.
 
 For every dataset spec under ``datasets/`` the same asset graph is built by a factory; the
-dbt models of all datasets form one dbt asset. Resources come from the environment
-(``orchestration/environment.py``).
+dbt models form one dbt asset, plus one per daily dataset. A daily dataset also gets its
+jobs, sensors and schedule. Resources come from the environment (``orchestration/environment.py``).
 """
 
 from __future__ import annotations
@@ -11,25 +11,45 @@ import dagster as dg
 
 from accrete.spec import load_specs
 from assets.factory import build_dataset_definitions
-from assets.transform.dbt_models import accrete_dbt_models
+from assets.transform.dbt_models import build_dbt_assets
 from orchestration import environment
 from orchestration.executor import step_executor
-from orchestration.jobs import all_assets_job
+from orchestration.jobs import daily_job, generation_job, pipeline_job
+from orchestration.sensors import daily_schedule, landing_sensor, retrain_sensor
 from resources import DuckDBWarehouse, LandingZone, ModelStoreResource, ReportFolder, dbt_cli_resource
 
 
 def build_definitions() -> dg.Definitions:
     environment.export_for_subprocesses()
-    assets: list = [accrete_dbt_models]
+    specs = list(load_specs(environment.datasets_dir()).values())
+    dbt_assets = build_dbt_assets(specs)
+    assets: list = list(dbt_assets)
     checks: list = []
-    for spec in load_specs(environment.datasets_dir()).values():
-        dataset_assets, dataset_checks = build_dataset_definitions(spec, accrete_dbt_models)
+    jobs: list = [pipeline_job(specs)]
+    sensors: list = [
+        dg.AutomationConditionSensorDefinition(
+            "accrete_automation",
+            target=dg.AssetSelection.all(),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            description="Refreshes the mixed tables and data cards after new real days or generations.",
+        )
+    ]
+    schedules: list = []
+    for spec in specs:
+        dataset_assets, dataset_checks = build_dataset_definitions(spec)
         assets += dataset_assets
         checks += dataset_checks
+        if spec.partitions:
+            days, generation = daily_job(spec), generation_job(spec)
+            jobs += [days, generation]
+            sensors += [landing_sensor(spec, days), retrain_sensor(spec, generation)]
+            schedules.append(daily_schedule(days))
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[all_assets_job],
+        jobs=jobs,
+        sensors=sensors,
+        schedules=schedules,
         executor=step_executor,
         resources={
             "warehouse": DuckDBWarehouse(path=str(environment.warehouse_path())),

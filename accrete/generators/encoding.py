@@ -250,14 +250,31 @@ class NumericalEncoder(ColumnEncoder):
         return self
 
 
+DATETIME_RESOLUTIONS = (86_400, 3_600, 60, 1)
+"""Whole days, hours, minutes, seconds: a sampled moment keeps the coarsest the real column has."""
+
+
 class DatetimeEncoder(NumericalEncoder):
-    """A numerical encoder over whole seconds since the epoch; keeps the column's time zone."""
+    """A numerical encoder over whole seconds since the epoch; keeps the column's time zone and its
+    resolution (a column of whole hours samples whole hours)."""
 
     kind = "datetime"
 
     def __init__(self, column: ModelColumn, bins: int):
         super().__init__(column, bins)
         self.timezone: str | None = None
+        self.resolution = 1
+
+    def fit(self, values: pd.Series) -> DatetimeEncoder:
+        super().fit(values)
+        seconds = self._floats(values)
+        seconds = seconds[~np.isnan(seconds)]
+        self.resolution = next(step for step in DATETIME_RESOLUTIONS if np.all(seconds % step == 0))
+        return self
+
+    def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        seconds = super().decode_numbers(tokens, positions)
+        return np.round(seconds / self.resolution) * self.resolution
 
     def _floats(self, values: pd.Series) -> np.ndarray:
         moments = pd.to_datetime(pd.Series(values), errors="coerce")
@@ -279,11 +296,12 @@ class DatetimeEncoder(NumericalEncoder):
         return super().condition_token(self._floats(pd.Series([value]))[0])
 
     def state(self) -> dict[str, Any]:
-        return {**super().state(), "timezone": self.timezone}
+        return {**super().state(), "timezone": self.timezone, "resolution": self.resolution}
 
     def restore(self, state: dict[str, Any]) -> DatetimeEncoder:
         super().restore(state)
         self.timezone = state["timezone"]
+        self.resolution = int(state.get("resolution", 1))
         return self
 
 

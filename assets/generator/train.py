@@ -10,8 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from accrete.spec import DatasetSpec  # noqa: E402
 from accrete.tables import DatasetTables  # noqa: E402
-from accrete.training import train_generator, training_data_version  # noqa: E402
-from accrete.warehouse import read_table  # noqa: E402
+from accrete.training import read_training_rows, train_generator  # noqa: E402
 from assets.metadata import png_markdown  # noqa: E402
 from resources import DuckDBWarehouse, ModelStoreResource  # noqa: E402
 
@@ -40,8 +39,6 @@ def _loss_plot(losses: list[float]) -> dg.MetadataValue:
 
 
 def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDefinition:
-    tables = DatasetTables(spec.name)
-    schema = spec.training_schema
 
     @dg.asset(
         key=generator_asset_key(spec),
@@ -53,7 +50,9 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
         retry_policy=dg.RetryPolicy(max_retries=2, delay=15),
         description=(
             f"A generative model of the real {spec.name} training rows ({spec.generator.backend}), "
-            "versioned by the spec and data it learned from; it never sees the holdout."
+            "versioned by the spec and data it learned from; it never sees the holdout. Under "
+            "training_data: real_and_synthetic it also learns from earlier validated generations "
+            f"({DatasetTables(spec.name).generations}, kept by the mixed table's step)."
         ),
     )
     def generator(
@@ -61,10 +60,7 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
     ) -> dg.MaterializeResult:
         """The model that stands in for real people: trained only on accumulated real training rows."""
         with warehouse.connect(read_only=True) as connection:
-            rows = read_table(connection, tables.train, schema.names)
-            batches = connection.execute(
-                f"select _batch, _file_sha256, count(*) as rows from {tables.train} group by all"
-            ).df()
+            rows, batches = read_training_rows(connection, spec)
 
         def log_progress(progress: dict) -> None:
             fields = (
@@ -73,16 +69,19 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
             )
             context.log.info(f"{spec.name} generator: " + ", ".join(fields))
 
-        context.log.info(f"{spec.name}: training {spec.generator.backend} on {len(rows):,} real rows")
-        stored, report = train_generator(
-            spec, rows, training_data_version(batches), model_store.store(), progress=log_progress
+        context.log.info(
+            f"{spec.name}: training {spec.generator.backend} on {len(rows):,} rows "
+            f"({spec.generator.training_data}, {len(batches)} batches)"
         )
+        stored, report = train_generator(spec, rows, batches, model_store.store(), progress=log_progress)
         metadata = {
             "model_version": stored.version,
             "model_uri": dg.MetadataValue.url(stored.uri),
             "backend": stored.manifest["backend"],
             "settings": dg.MetadataValue.json(stored.manifest["settings"]),
             "training_rows": report.rows,
+            "training_data": spec.generator.training_data,
+            "training_batches": len(batches),
             "training_data_version": stored.manifest["training_data_version"],
             "fit_seconds": round(report.seconds, 2),
             "epochs": report.epochs if report.epochs is not None else "n/a",

@@ -7,6 +7,7 @@ from accrete.landing import LandingFileError
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from assets.metadata import table_metadata
+from assets.partitions import partitioned_options
 from resources import DuckDBWarehouse, LandingZone
 
 
@@ -22,6 +23,7 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name="ingest",
         kinds={"duckdb", "python"},
         pool="duckdb",
+        **partitioned_options(spec),
         description=(
             f"The real {spec.name} records exactly as their source delivered them (every landing file, "
             "all values as text), with the file, line and run each row came from. "
@@ -33,11 +35,13 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         """Real records as delivered: the starting point of every row's provenance.
 
-        A file is accepted whole or not at all; re-delivering a file replaces its batch.
+        A file is accepted whole or not at all; re-delivering a file replaces its batch. A daily
+        dataset's run loads the files of its days only.
         """
+        days = list(context.partition_keys) if spec.partitions else None
         try:
             with warehouse.connect() as connection:
-                report = ingest_landing_files(connection, spec, landing.path, context.run_id)
+                report = ingest_landing_files(connection, spec, landing.path, context.run_id, days)
                 metadata = table_metadata(connection, tables.raw)
         except LandingFileError as error:
             raise dg.Failure(description=f"Landing file rejected, nothing was written: {error}") from error

@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from accrete.mixing import mixed_table_sql, synthetic_rows_allowed
+from accrete.mixing import keep_generation, mixed_table_sql, synthetic_rows_allowed
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import row_count, transaction
+from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.metadata import column_lineage, table_metadata
 from resources import DuckDBWarehouse
 
@@ -24,29 +25,35 @@ def build_mixed_asset(
         key=mixed_asset_key(spec),
         deps=[synthetic_key, train_key],
         group_name="mix",
+        automation_condition=AFTER_VALIDATED_UPDATES,
         kinds={"duckdb", "python"},
         pool="duckdb",
         description=(
-            f"Training data for {spec.name} models: every accumulated real training row plus validated "
-            f"synthetic rows, at most {spec.mix.max_synthetic_share:.0%} synthetic; each row says where it "
-            "came from. The real holdout is kept out so it can still judge those models."
+            f"Training data for {spec.name} models: every accumulated real training row plus rows of every "
+            f"validated synthetic generation, at most {spec.mix.max_synthetic_share:.0%} synthetic; it grows "
+            "with each real day and each generation, and each row says where it came from. The real "
+            "holdout is kept out so it can still judge those models."
         ),
     )
     def mixed(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
         """More training data without losing the real data: synthetic rows are added, never substituted."""
         with warehouse.connect() as connection:
             real_rows = row_count(connection, tables.train)
-            available = row_count(connection, tables.synthetic)
-            allowed = synthetic_rows_allowed(real_rows, available, spec.mix.max_synthetic_share)
             with transaction(connection):
+                available = keep_generation(connection, tables.synthetic, tables.generations)
+                allowed = synthetic_rows_allowed(real_rows, available, spec.mix.max_synthetic_share)
                 connection.execute("create schema if not exists mixed")
                 connection.execute(
                     f"create or replace table {tables.mixed} as "
-                    + mixed_table_sql(tables.train, tables.synthetic, columns, allowed)
+                    + mixed_table_sql(tables.train, tables.generations, columns, allowed)
                 )
+            generations = connection.execute(
+                f"select count(distinct _generator_version) from {tables.generations}"
+            ).fetchall()[0][0]
             metadata = table_metadata(connection, tables.mixed)
         context.log.info(
-            f"{spec.name}: mixed {real_rows:,} real rows with {allowed:,} of {available:,} synthetic"
+            f"{spec.name}: mixed {real_rows:,} real rows with {allowed:,} of {available:,} synthetic rows "
+            f"from {generations} validated generation(s)"
         )
         return dg.MaterializeResult(
             metadata={
@@ -54,6 +61,7 @@ def build_mixed_asset(
                 "dagster/column_lineage": column_lineage(columns, [train_key, synthetic_key]),
                 "real_rows": real_rows,
                 "synthetic_rows": allowed,
+                "synthetic_generations": generations,
                 "synthetic_share": round(allowed / max(real_rows + allowed, 1), 4),
             }
         )

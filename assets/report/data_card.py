@@ -8,6 +8,7 @@ from accrete.sampling import synthetic_generator_version
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import row_count
+from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.validation.checks import REAL_DATA_VERSION
 from resources import DuckDBWarehouse, ModelStoreResource, ReportFolder
 
@@ -21,6 +22,7 @@ def build_data_card_asset(
         key=dg.AssetKey(f"{spec.name}_data_card"),
         deps=[mixed_key, report_key],
         group_name="report",
+        automation_condition=AFTER_VALIDATED_UPDATES,
         kinds={"markdown"},
         pool="duckdb",
         description=(

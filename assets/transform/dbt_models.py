@@ -1,8 +1,19 @@
-"""All datasets' dbt models (staging, clean, accumulated real, train/holdout split) as assets."""
+"""The datasets' dbt models (staging, clean, accumulated real, train/holdout split) as assets.
+
+Models of datasets delivered in whole files form one dbt asset. A daily dataset's staging,
+clean and accumulated models form their own, partitioned by day: a run of one day or of a
+range of days passes the days to dbt in the environment, and each day's rows are replaced,
+never added twice. The split views of every dataset stay in the first asset (they read all days).
+"""
+
+import os
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from accrete.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, dataset_tag
+from accrete.spec import DatasetSpec
+from assets.partitions import partitioned_options
 from resources.dbt import accrete_dbt_project
 
 DBT_PROJECT = accrete_dbt_project()
@@ -22,14 +33,48 @@ class AccreteDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    dagster_dbt_translator=AccreteDbtTranslator(),
-    pool="duckdb",
-)
-def accrete_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Real data made usable: typed and trimmed (staging), rule-checked and imputed with flags
-    (clean), accumulated batch by batch without ever dropping one (real), and split into the
-    rows generators may learn from and a fixed holdout they never see."""
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts().fetch_column_metadata()
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, arguments: list[str]):
+    yield from (
+        dbt.cli(["build", *arguments], context=context).stream().fetch_row_counts().fetch_column_metadata()
+    )
+
+
+def build_dbt_assets(specs: list[DatasetSpec]) -> list[dg.AssetsDefinition]:
+    """One dbt asset for every whole-file model, and one per daily dataset for its daily models."""
+
+    @dbt_assets(
+        manifest=DBT_PROJECT.manifest_path,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=AccreteDbtTranslator(),
+        select=" ".join(f"tag:{dataset_tag(spec.name)}" for spec in specs),
+        exclude=f"tag:{DAILY_TAG}",
+        name="accrete_dbt_models",
+        pool="duckdb",
+    )
+    def accrete_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Real data made usable: typed and trimmed (staging), rule-checked and imputed with flags
+        (clean), accumulated batch by batch without ever dropping one (real), and split into the
+        rows generators may learn from and a fixed holdout they never see."""
+        yield from _build(context, dbt, [])
+
+    return [accrete_dbt_models] + [_daily_dbt_assets(spec) for spec in specs if spec.partitions]
+
+
+def _daily_dbt_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=DBT_PROJECT.manifest_path,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=AccreteDbtTranslator(),
+        select=f"tag:{dataset_tag(spec.name)},tag:{DAILY_TAG}",
+        name=f"{spec.name}_daily_dbt_models",
+        pool="duckdb",
+        **partitioned_options(spec),
+    )
+    def daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Each day of real data made usable: typed, rule-checked, imputed within its day, and
+        accumulated; re-running a day replaces that day's rows."""
+        days = context.partition_key_range
+        os.environ[PARTITION_START], os.environ[PARTITION_END] = days.start, days.end
+        yield from _build(context, dbt, [])
+
+    return daily_dbt_models

@@ -13,13 +13,13 @@ from tests.conftest import REPO
 BIN = Path(sys.executable).parent
 
 
-def test_cli_materializes_everything_into_a_persistent_instance(accrete_home: Path, tmp_path: Path):
+def test_cli_runs_the_pipeline_job_into_a_persistent_instance(accrete_home: Path, tmp_path: Path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     shutil.copy(REPO / "deploy" / "local" / "dagster.yaml", dagster_home / "dagster.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     run = subprocess.run(
-        [str(BIN / "dagster"), "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"],
+        [str(BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "accrete_pipeline"],
         cwd=REPO,
         env=env,
         capture_output=True,

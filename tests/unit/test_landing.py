@@ -20,7 +20,7 @@ def landing_file(folder: Path, name: str, lines: list[str], compress: bool = Tru
             handle.write(text)
     else:
         path.write_text(text)
-    return LandingFile(path=path, sha256=file_sha256(path))
+    return LandingFile(path=path, sha256=file_sha256(path), batch=path.name.split(".")[0])
 
 
 def with_value(column: int, value: str) -> str:
@@ -69,7 +69,7 @@ def test_corrupt_file(adult_spec, tmp_path):
     path = tmp_path / "adult-corrupt.csv.gz"
     path.write_bytes(b"\x1f\x8b\x08\x00garbage that is not deflate data" * 10)
     with pytest.raises(LandingFileError, match="adult-corrupt.csv.gz: the file cannot be read"):
-        read_landing_file(LandingFile(path, file_sha256(path)), adult_spec)
+        read_landing_file(LandingFile(path, file_sha256(path), "adult-corrupt"), adult_spec)
 
 
 def test_wrong_number_of_columns(adult_spec, tmp_path):

@@ -1,8 +1,9 @@
-"""The synthetic share cap of the mixed table."""
+"""The mixed table: validated generations kept without duplicates, and the synthetic share cap."""
 
+import duckdb
 import pytest
 
-from accrete.mixing import synthetic_rows_allowed
+from accrete.mixing import keep_generation, mixed_table_sql, synthetic_rows_allowed
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,40 @@ def test_cap_rejects_bad_values():
         synthetic_rows_allowed(10, 10, 1.0)
     with pytest.raises(ValueError, match="negative"):
         synthetic_rows_allowed(-1, 10, 0.2)
+
+
+def write_generation(connection, version: str, rows: int) -> None:
+    connection.execute(
+        "create or replace table synthetic.flights_synthetic as select 'synthetic' as _source, "
+        "null::varchar as _real_partition, null::varchar as _real_row_id, ? as _generator_version, "
+        "'run' as _run_id, range as _synthetic_row, range * 1.5 as delay from range(?)",
+        [version, rows],
+    )
+
+
+def test_generations_accumulate_once_each_and_the_mix_takes_from_all_within_the_cap():
+    with duckdb.connect() as connection:
+        connection.execute("create schema synthetic")
+        connection.execute(
+            "create table real_rows as select 'day' as _batch, range::varchar as _row_id, "
+            "'run' as _run_id, range * 1.0 as delay from range(70)"
+        )
+        write_generation(connection, "gen-a", 40)
+        assert (
+            keep_generation(connection, "synthetic.flights_synthetic", "synthetic.flights_generations") == 40
+        )
+        assert (
+            keep_generation(connection, "synthetic.flights_synthetic", "synthetic.flights_generations") == 40
+        )
+        write_generation(connection, "gen-b", 40)
+        assert (
+            keep_generation(connection, "synthetic.flights_synthetic", "synthetic.flights_generations") == 80
+        )
+
+        allowed = synthetic_rows_allowed(70, 80, 0.3)
+        mixed = connection.execute(
+            "select _source, _generator_version, count(*) from ("
+            + mixed_table_sql("real_rows", "synthetic.flights_generations", ["delay"], allowed)
+            + ") group by all order by all"
+        ).fetchall()
+    assert mixed == [("real", None, 70), ("synthetic", "gen-a", 15), ("synthetic", "gen-b", 15)]

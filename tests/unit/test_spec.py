@@ -51,6 +51,23 @@ def test_fingerprint_changes_with_content(tmp_path, adult_spec):
         (lambda spec: spec["imputation"].update(group_by=["workclass"]), "cannot themselves be imputed"),
         (lambda spec: spec["columns"]["income"].update(aliases={">50K.": "rich"}), "rich"),
         (lambda spec: spec["columns"].update({"Bad Name": {"type": "numerical"}}), "Bad Name"),
+        (lambda spec: spec["generator"].update(training_data="synthetic"), "never learns from synthetic"),
+        (lambda spec: spec["mix"].update(policy="replace"), "makes models collapse"),
+        (lambda spec: spec["generator"].update(retrain={"every_partitions": 0}), "every_partitions"),
+        (
+            lambda spec: spec.update(partitions={"start": "2013-02-01", "end": "2013-01-01"}),
+            "end (2013-01-01) is before start",
+        ),
+        (
+            lambda spec: spec.update(
+                partitions={"start": "2013-01-01", "end": "2013-01-31", "file_name": "x.csv"}
+            ),
+            "{date}",
+        ),
+        (
+            lambda spec: spec.update(partitions={"start": "2013-01-01", "end": "2013-01-31"}),
+            "landing.pattern does not apply",
+        ),
     ],
 )
 def test_invalid_spec_names_file_and_key(tmp_path, mutate, named):
@@ -59,6 +76,14 @@ def test_invalid_spec_names_file_and_key(tmp_path, mutate, named):
         load_spec(path)
     assert str(path) in str(raised.value)
     assert named in str(raised.value)
+
+
+def test_bundled_daily_spec_describes_flights():
+    flights = load_spec(ADULT_SPEC.parent.parent / "flights" / "spec.yaml")
+    assert flights.partitions.file_for("2013-01-05") == "2013-01-05.csv"
+    assert flights.landing_pattern == "????-??-??.csv"
+    assert flights.training_schema.column("time_hour").kind == "datetime"
+    assert flights.mix.policy == "accumulate" and flights.generator.training_data == "real"
 
 
 def test_missing_and_malformed_spec_files(tmp_path):

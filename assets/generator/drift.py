@@ -1,0 +1,61 @@
+"""Whether a daily dataset's generator is due for retraining: new days, and how far they drift."""
+
+import dagster as dg
+
+from accrete.drift import column_drift, retrain_decision
+from accrete.model_store import ModelStoreError
+from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
+from accrete.warehouse import read_table
+from resources import DuckDBWarehouse, ModelStoreResource
+
+
+def drift_asset_key(spec: DatasetSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"{spec.name}_drift")
+
+
+def build_drift_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDefinition:
+    tables = DatasetTables(spec.name)
+    schema = spec.training_schema
+    policy = spec.generator.retrain
+
+    @dg.asset(
+        key=drift_asset_key(spec),
+        deps=[train_key],
+        group_name="generate",
+        kinds={"duckdb", "python"},
+        pool="duckdb",
+        description=(
+            f"How far the {spec.name} days the current generator has not learned differ from those it "
+            f"has, and whether a retrain is due (every {policy.every_partitions} new days, or when a "
+            f"column drifts by more than {policy.max_drift:g}). The retrain sensor acts on it."
+        ),
+    )
+    def drift(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, model_store: ModelStoreResource
+    ) -> dg.MaterializeResult:
+        """Is the generator still a faithful stand-in for the real data that has arrived since?"""
+        try:
+            learned_days = set(model_store.store().get(spec.name).manifest["training_batches"])
+        except ModelStoreError:
+            learned_days = None
+        with warehouse.connect(read_only=True) as connection:
+            rows = read_table(connection, tables.train, ["_batch", *schema.names])
+        new = rows[~rows["_batch"].isin(learned_days or set())]
+        learned = rows[rows["_batch"].isin(learned_days or set())]
+        new_days = sorted(new["_batch"].unique())
+        drift_by_column = column_drift(learned, new, schema) if len(learned) and len(new) else {}
+        decision = retrain_decision(learned_days is not None, len(new_days), drift_by_column, policy)
+        context.log.info(f"{spec.name}: retrain {'due' if decision.due else 'not due'}: {decision.reason}")
+        return dg.MaterializeResult(
+            metadata={
+                "retrain_due": decision.due,
+                "reason": decision.reason,
+                "new_days": len(new_days),
+                "new_days_list": dg.MetadataValue.json(new_days),
+                "max_drift": max(drift_by_column.values(), default=0.0),
+                "drift_by_column": dg.MetadataValue.json(drift_by_column),
+            }
+        )
+
+    return drift
