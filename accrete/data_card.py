@@ -50,7 +50,8 @@ def render_data_card(
 {rows}
 
 Holdout: {spec.holdout_fraction:.0%} of real rows, chosen by a hash of each row's key, never seen by a generator.
-Mixed table: real training rows plus synthetic rows, at most {spec.mix.max_synthetic_share:.0%} synthetic.
+Mixed table ({spec.mix.policy} policy): every real training row plus rows of every generation that passed
+the gates, at most {spec.mix.max_synthetic_share:.0%} synthetic. The generator learns from: {spec.generator.training_data.replace("_", " ")}.
 
 ## Generator
 - **Version**: `{manifest.get("version")}` ({manifest.get("backend")}), trained

@@ -23,6 +23,8 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name="ingest",
         kinds={"duckdb", "python"},
         pool="duckdb",
+        # another process holding the DuckDB file is transient; a rejected file is not (no retry)
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
         **partitioned_options(spec),
         description=(
             f"The real {spec.name} records exactly as their source delivered them (every landing file, "
@@ -44,7 +46,9 @@ def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 report = ingest_landing_files(connection, spec, landing.path, context.run_id, days)
                 metadata = table_metadata(connection, tables.raw)
         except LandingFileError as error:
-            raise dg.Failure(description=f"Landing file rejected, nothing was written: {error}") from error
+            raise dg.Failure(
+                description=f"Landing file rejected, nothing was written: {error}", allow_retries=False
+            ) from error
         for batch, rows in report.ingested.items():
             context.log.info(f"{spec.name}: batch {batch} ingested, {rows:,} rows")
         if report.unchanged:
