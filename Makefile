@@ -60,6 +60,7 @@ test: dbt-manifest lint
 
 bench-generator: install
 	$(BIN)/python -m bench.generator $(if $(QUICK),--quick,)
+	$(if $(QUICK),,$(BIN)/python -m bench.scaling)
 
 bench-validation: install
 	$(BIN)/python -m bench.validation
