@@ -89,3 +89,14 @@ def isolated_home(tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch
 def accrete_home(tmp_path: Path, small_landing: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated Accrete home with small specs and the small real landing folder."""
     return isolated_home(tmp_path, small_landing, monkeypatch)
+
+
+@pytest.fixture
+def bundled_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The code location built from the bundled specs (adult and the daily flights), with a fresh home."""
+    # imported here: importing it builds the definitions, which needs the manifest pytest_sessionstart makes
+    from orchestration.definitions import build_definitions
+
+    monkeypatch.setenv("ACCRETE_DATASETS", str(REPO / "datasets"))
+    monkeypatch.setenv("ACCRETE_HOME", str(tmp_path / "home"))
+    return build_definitions()

@@ -114,22 +114,13 @@ def dcr_histogram_png(dcr: DistanceToClosestRecord) -> str:
     axes = figure.add_subplot()
     both = np.concatenate([dcr.synthetic_to_train, dcr.holdout_to_train])
     edges = np.linspace(0, max(float(np.quantile(both, 0.99)), 1e-6), BINS + 1)
-    axes.hist(
-        np.clip(dcr.holdout_to_train, 0, edges[-1]),
-        bins=edges,
-        density=True,
-        alpha=0.55,
-        color=HOLDOUT_COLOUR,
-        label="holdout → training",
-    )
-    axes.hist(
-        np.clip(dcr.synthetic_to_train, 0, edges[-1]),
-        bins=edges,
-        density=True,
-        alpha=0.55,
-        color=SYNTHETIC_COLOUR,
-        label="synthetic → training",
-    )
+    for distances, colour, label in (
+        (dcr.holdout_to_train, HOLDOUT_COLOUR, "holdout → training"),
+        (dcr.synthetic_to_train, SYNTHETIC_COLOUR, "synthetic → training"),
+    ):
+        axes.hist(
+            np.clip(distances, 0, edges[-1]), bins=edges, density=True, alpha=0.55, color=colour, label=label
+        )
     axes.axvline(dcr.holdout_p5, color=HOLDOUT_COLOUR, linestyle="--", label="holdout 5th percentile")
     axes.axvline(dcr.synthetic_p5, color=SYNTHETIC_COLOUR, linestyle="--", label="synthetic 5th percentile")
     axes.set_xlabel("distance to the closest training row (0 = exact copy)")

@@ -41,8 +41,8 @@ def build_drift_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDef
             learned_days = None
         with warehouse.connect(read_only=True) as connection:
             rows = read_table(connection, tables.train, ["_batch", *schema.names])
-        new = rows[~rows["_batch"].isin(learned_days or set())]
-        learned = rows[rows["_batch"].isin(learned_days or set())]
+        is_learned = rows["_batch"].isin(learned_days or set())
+        new, learned = rows[~is_learned], rows[is_learned]
         new_days = sorted(new["_batch"].unique())
         drift_by_column = column_drift(learned, new, schema) if len(learned) and len(new) else {}
         decision = retrain_decision(learned_days is not None, len(new_days), drift_by_column, policy)

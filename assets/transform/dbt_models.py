@@ -33,6 +33,15 @@ class AccreteDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
 
+DBT_ASSET_OPTIONS = {
+    "manifest": DBT_PROJECT.manifest_path,
+    "project": DBT_PROJECT,
+    "dagster_dbt_translator": AccreteDbtTranslator(),
+    "pool": "duckdb",
+}
+"""What every dbt asset shares: the project, asset keys by model name, and the one-writer DuckDB pool."""
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, arguments: list[str]):
     yield from (
         dbt.cli(["build", *arguments], context=context).stream().fetch_row_counts().fetch_column_metadata()
@@ -43,13 +52,10 @@ def build_dbt_assets(specs: list[DatasetSpec]) -> list[dg.AssetsDefinition]:
     """One dbt asset for every whole-file model, and one per daily dataset for its daily models."""
 
     @dbt_assets(
-        manifest=DBT_PROJECT.manifest_path,
-        project=DBT_PROJECT,
-        dagster_dbt_translator=AccreteDbtTranslator(),
         select=" ".join(f"tag:{dataset_tag(spec.name)}" for spec in specs),
         exclude=f"tag:{DAILY_TAG}",
         name="accrete_dbt_models",
-        pool="duckdb",
+        **DBT_ASSET_OPTIONS,
     )
     def accrete_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         """Real data made usable: typed and trimmed (staging), rule-checked and imputed with flags
@@ -62,12 +68,9 @@ def build_dbt_assets(specs: list[DatasetSpec]) -> list[dg.AssetsDefinition]:
 
 def _daily_dbt_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dbt_assets(
-        manifest=DBT_PROJECT.manifest_path,
-        project=DBT_PROJECT,
-        dagster_dbt_translator=AccreteDbtTranslator(),
         select=f"tag:{dataset_tag(spec.name)},tag:{DAILY_TAG}",
         name=f"{spec.name}_daily_dbt_models",
-        pool="duckdb",
+        **DBT_ASSET_OPTIONS,
         **partitioned_options(spec),
     )
     def daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):

@@ -78,9 +78,10 @@ def daily(tmp_path_factory, postgres_server):  # noqa: F811
     replay(load_spec(datasets / "spec.yaml"), datasets, landing, [date.fromisoformat(day) for day in DAYS])
     home = tmp_path / "home"
     dagster_home = tmp_path / "dagster"
+    server = postgres_server.new_database("accrete_daily")
     environment = {
         **os.environ,
-        **postgres_server.new_database("accrete_daily").environment(),
+        **server.environment(),
         "ACCRETE_HOME": str(home),
         "ACCRETE_WAREHOUSE": str(home / "warehouse" / "accrete.duckdb"),
         "ACCRETE_LANDING": str(landing),
@@ -90,14 +91,7 @@ def daily(tmp_path_factory, postgres_server):  # noqa: F811
     }
     write_postgres_dagster_yaml(dagster_home)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in (
-            "DAGSTER_PG_HOST",
-            "DAGSTER_PG_PORT",
-            "DAGSTER_PG_USER",
-            "DAGSTER_PG_PASSWORD",
-            "DAGSTER_PG_DB",
-        ):
-            monkeypatch.setenv(name, environment[name])
+        server.set_environment(monkeypatch)
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             yield home, landing, environment, instance
 

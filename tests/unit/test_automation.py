@@ -1,19 +1,8 @@
 """Automation respects blocking checks across runs: a failed gate keeps the mixed table back."""
 
 import dagster as dg
-import pytest
-
-from orchestration.definitions import build_definitions
-from tests.conftest import REPO
 
 MIXED = dg.AssetKey("flights_mixed")
-
-
-@pytest.fixture
-def defs(tmp_path, monkeypatch):
-    monkeypatch.setenv("ACCRETE_DATASETS", str(REPO / "datasets"))
-    monkeypatch.setenv("ACCRETE_HOME", str(tmp_path / "home"))
-    return build_definitions()
 
 
 def gates(defs: dg.Definitions) -> list[dg.AssetCheckKey]:
@@ -41,6 +30,6 @@ def mixed_requested_after_new_generation(defs: dg.Definitions, gate_passed: bool
         return result.total_requested == 1
 
 
-def test_mixed_table_refreshes_after_a_validated_generation_only(defs):
-    assert mixed_requested_after_new_generation(defs, gate_passed=True)
-    assert not mixed_requested_after_new_generation(defs, gate_passed=False)
+def test_mixed_table_refreshes_after_a_validated_generation_only(bundled_definitions):
+    assert mixed_requested_after_new_generation(bundled_definitions, gate_passed=True)
+    assert not mixed_requested_after_new_generation(bundled_definitions, gate_passed=False)
