@@ -18,6 +18,7 @@ columns' tokens and samples the rest in order, exactly.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -26,8 +27,8 @@ from torch.nn import functional
 
 SAMPLING_CHUNK_ROWS = 4_096
 """Rows sampled at a time on the CPU: keeps the working set in cache and memory bounded."""
-PREFIX_TABLE_STATES = 1_024
-"""Most combinations of preceding tokens for which a column's distributions are tabulated."""
+PREFIX_TABLE_STATES = 16_384
+"""Most combinations of the tabulated leading columns' tokens (their states: 2 MB at hidden 32)."""
 CUMULATIVE_BLOCK_TOKENS = 64
 """Tokens per block of the blocked running sum used by the inverse-CDF draw."""
 FACTORIZED_HEAD_TOKENS = 1_024
@@ -143,12 +144,15 @@ class AutoregressiveNet(nn.Module):
         num_rows: int,
         fixed_tokens: dict[int, int],
         generator: torch.Generator,
+        workers: int = 1,
     ) -> torch.Tensor:
-        """Tokens (num_rows, columns): ``fixed_tokens`` columns first, the rest in column order.
+        """Tokens (columns, num_rows): ``fixed_tokens`` columns first, the rest in column order.
 
         The leading free columns, whose preceding columns take few combinations of values, are
         drawn from tables of their distributions computed once per combination; the rest from
-        the running state of each chunk of rows.
+        the running state of each chunk of rows. On the CPU, ``workers`` threads draw chunks in
+        parallel; each chunk has its own seed from ``generator``, so the tokens do not depend on
+        the number of workers.
         """
         columns = len(self.vocab_sizes)
         device = self.token_embedding.weight.device
@@ -158,17 +162,30 @@ class AutoregressiveNet(nn.Module):
             base_state = base_state + samplers[column].deltas[token]
         free_columns = [column for column in range(columns) if column not in fixed_tokens]
         free = [samplers[column] for column in free_columns]
-        tables = _prefix_tables(base_state, free)
+        prefix = PrefixTables.build(base_state, free)
         draws = sum(sampler.uniforms_per_row for sampler in free)
         output = torch.empty((columns, num_rows), dtype=torch.int64, device=device)
         for column, token in fixed_tokens.items():
             output[column] = token
         chunk = SAMPLING_CHUNK_ROWS if device.type == "cpu" else max(num_rows, 1)
-        for start in range(0, num_rows, chunk):
-            rows = min(chunk, num_rows - start)
-            uniforms = torch.rand((draws, rows), generator=generator, device=device)
-            output[free_columns, start : start + rows] = _sample_chunk(base_state, free, tables, uniforms)
-        return output.t()
+        starts = range(0, num_rows, chunk)
+        seeds = torch.randint(2**62, (len(starts),), generator=generator, device=generator.device).tolist()
+
+        def sample_chunk(start: int, seed: int) -> None:
+            with torch.inference_mode():  # a per-thread mode
+                rows = min(chunk, num_rows - start)
+                chunk_generator = torch.Generator(device).manual_seed(seed)
+                uniforms = torch.rand((draws, rows), generator=chunk_generator, device=device)
+                chunk_output = [output[column, start : start + rows] for column in free_columns]
+                _sample_chunk(free, prefix, uniforms, chunk_output)
+
+        if workers == 1 or len(starts) == 1:
+            for start, seed in zip(starts, seeds, strict=True):
+                sample_chunk(start, seed)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(sample_chunk, starts, seeds))
+        return output
 
     def _column_sampler(self, column: int) -> ColumnSampler | FactorizedSampler:
         start, size = self.column_starts[column], self.vocab_sizes[column]
@@ -284,51 +301,61 @@ class FactorizedSampler:
         return (blocks * self.head.block_size + within).clamp_(max=self.vocab_size - 1)
 
 
-def _prefix_tables(
-    base_state: torch.Tensor, samplers: list[ColumnSampler | FactorizedSampler]
-) -> list[torch.Tensor]:
-    """Cumulative weights (tokens, combinations) of the leading (not factorized) columns, for
-    every combination of the tokens before them, while those combinations number at most
-    PREFIX_TABLE_STATES. A combination's index is its tokens read as a mixed-radix number,
-    first column first."""
-    states = base_state[None, :]
-    tables = []
-    for sampler in samplers:
-        if isinstance(sampler, FactorizedSampler):
-            break
-        tables.append(sampler.cumulative_weights(sampler.activations(states)))
-        if len(states) * sampler.vocab_size > PREFIX_TABLE_STATES:
-            break
-        states = (states[:, None, :] + sampler.deltas[None, :, :]).flatten(0, 1)
-    return tables
+@dataclass(frozen=True)
+class PrefixTables:
+    """The leading free columns' distributions, tabulated for every combination of the tokens
+    before them, and the state after them: sampling those columns is a lookup and a draw.
+
+    A combination's index is its tokens read as a mixed-radix number, first column first.
+    Columns are tabulated while their combinations number at most PREFIX_TABLE_STATES.
+    """
+
+    cumulative: list[torch.Tensor]
+    """Per tabulated column, (tokens, combinations of the columns before it) cumulative weights."""
+    states: torch.Tensor
+    """(combinations of all tabulated columns, hidden): the state each combination leads to."""
+
+    @classmethod
+    def build(
+        cls, base_state: torch.Tensor, samplers: list[ColumnSampler | FactorizedSampler]
+    ) -> PrefixTables:
+        states = base_state[None, :]
+        cumulative = []
+        for sampler in samplers:
+            if (
+                isinstance(sampler, FactorizedSampler)
+                or len(states) * sampler.vocab_size > PREFIX_TABLE_STATES
+            ):
+                break
+            cumulative.append(sampler.cumulative_weights(sampler.activations(states)))
+            states = (states[:, None, :] + sampler.deltas[None, :, :]).flatten(0, 1)
+        return cls(cumulative, states)
 
 
 def _sample_chunk(
-    base_state: torch.Tensor,
     samplers: list[ColumnSampler | FactorizedSampler],
-    tables: list[torch.Tensor],
+    prefix: PrefixTables,
     uniforms: torch.Tensor,
-) -> torch.Tensor:
-    """Tokens (free columns, rows) of one chunk: the tabulated columns by their prefix code,
-    the rest from the running state; ``uniforms``: (draws, rows), each sampler's in turn."""
+    output: list[torch.Tensor],
+) -> None:
+    """Draw one chunk's tokens into ``output`` (one (rows,) tensor per free column): the
+    tabulated columns by their prefix code, the rest from the running state; ``uniforms``:
+    (draws, rows), each sampler's in turn."""
     rows = uniforms.shape[1]
-    tokens = torch.empty((len(samplers), rows), dtype=torch.int64, device=uniforms.device)
-    state = base_state.expand(rows, -1).clone()
-    hidden, looked_up = torch.empty_like(state), torch.empty_like(state)
+    tabulated = len(prefix.cumulative)
     prefix_code = torch.zeros(rows, dtype=torch.int64, device=uniforms.device)
-    used = 0
-    for order, sampler in enumerate(samplers):
-        column_uniforms = uniforms[used : used + sampler.uniforms_per_row]
+    for order, table in enumerate(prefix.cumulative):
+        output[order].copy_(_draw_by_inverse_cdf(table.index_select(1, prefix_code), uniforms[order]))
+        prefix_code.mul_(samplers[order].vocab_size).add_(output[order])
+    state = prefix.states.index_select(0, prefix_code)
+    hidden, looked_up = torch.empty_like(state), torch.empty_like(state)
+    used = tabulated
+    for order in range(tabulated, len(samplers)):
+        sampler = samplers[order]
+        output[order].copy_(sampler.draw(state, hidden, uniforms[used : used + sampler.uniforms_per_row]))
         used += sampler.uniforms_per_row
-        if order < len(tables):
-            drawn = _draw_by_inverse_cdf(tables[order].index_select(1, prefix_code), column_uniforms[0])
-            prefix_code.mul_(sampler.vocab_size).add_(drawn)
-        else:
-            drawn = sampler.draw(state, hidden, column_uniforms)
-        tokens[order] = drawn
-        torch.index_select(sampler.deltas, 0, drawn, out=looked_up)
-        state += looked_up
-    return tokens
+        if order < len(samplers) - 1:
+            state += torch.index_select(sampler.deltas, 0, output[order], out=looked_up)
 
 
 def _draw_by_inverse_cdf(cumulative: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:

@@ -43,6 +43,8 @@ class ColumnEncoder(ABC):
     """Maps one column to tokens ``0 .. vocab_size - 1`` (0 = missing) and back."""
 
     kind: str
+    places_within_bins = False
+    """Whether ``decode`` needs positions within a token's bin (numbers do, labels do not)."""
 
     def __init__(self, column: ModelColumn):
         self.column = column
@@ -62,8 +64,9 @@ class ColumnEncoder(ABC):
         """Tokens (int64) of a column of values the encoder was fitted on."""
 
     @abstractmethod
-    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
-        """Values for ``tokens``; ``positions`` in [0, 1) place numbers within their bin."""
+    def decode(self, tokens: np.ndarray, positions: np.ndarray | None) -> pd.Series | np.ndarray:
+        """Values for ``tokens``; ``positions`` in [0, 1) place numbers within their bin
+        (None for an encoder that does not ``place_within_bins``)."""
 
     @abstractmethod
     def condition_token(self, value: Any) -> int:
@@ -98,6 +101,7 @@ class NumericalEncoder(ColumnEncoder):
     """Point masses plus quantile bins; decoding draws within the bin's empirical quantiles."""
 
     kind = "numerical"
+    places_within_bins = True
 
     def __init__(self, column: ModelColumn, bins: int):
         super().__init__(column)
@@ -353,7 +357,7 @@ class CategoricalEncoder(ColumnEncoder):
         tokens[(codes < 0) & values.notna().to_numpy()] = self.other_token
         return tokens
 
-    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def decode(self, tokens: np.ndarray, positions: np.ndarray | None) -> np.ndarray:
         labels = np.empty(self.vocab_size, dtype=object)
         labels[MISSING_TOKEN] = None
         labels[1 : 1 + len(self.categories)] = self.categories
@@ -414,7 +418,7 @@ class BooleanEncoder(ColumnEncoder):
         truth = values.where(~missing, False).astype(bool).to_numpy()
         return np.where(missing, MISSING_TOKEN, 1 + truth.astype(np.int64))
 
-    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
+    def decode(self, tokens: np.ndarray, positions: np.ndarray | None) -> pd.Series | np.ndarray:
         if not self.has_missing:
             return tokens == 2
         return pd.Series(pd.array(np.where(tokens == 0, None, tokens == 2), dtype="boolean"))
