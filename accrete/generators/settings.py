@@ -27,6 +27,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "hidden": (32, _positive_int, "a positive integer"),
     "bins": (32, lambda value: _positive_int(value) and value >= 2, "an integer >= 2"),
     "rare_category_min_count": (5, _positive_int, "a positive integer"),
+    "column_order": ("auto", lambda value: value in ("auto", "schema"), "auto or schema"),
     "validation_fraction": (0.1, _fraction, "a number between 0 and 1"),
     "patience": (5, _positive_int, "a positive integer"),
     "max_seconds": (

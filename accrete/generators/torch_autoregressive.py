@@ -12,6 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,20 @@ def resolve_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
+def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[ColumnEncoder]:
+    """The encoders in the order the network models their columns.
+
+    ``auto``: label columns (categories, booleans) first, those with the most tokens first, then
+    numbers and datetimes in schema order, so that a key such as a flight number is drawn before
+    the route and schedule it determines. ``schema``: the schema's order.
+    """
+    if column_order == "schema":
+        return encoders
+    labels = [encoder for encoder in encoders if not encoder.places_within_bins]
+    labels.sort(key=lambda encoder: -encoder.vocab_size)  # stable: ties keep the schema's order
+    return labels + [encoder for encoder in encoders if encoder.places_within_bins]
+
+
 class AutoregressiveGenerator(GeneratorBackend):
     """Autoregressive model over discretised columns (the default Accrete backend).
 
@@ -66,6 +81,8 @@ class AutoregressiveGenerator(GeneratorBackend):
     - ``hidden`` (int, 32): width of the embeddings and of each column's hidden layer.
     - ``bins`` (int, 32): tokens per numerical column (point masses plus quantile bins).
     - ``rare_category_min_count`` (int, 5): a category seen fewer times is never emitted verbatim.
+    - ``column_order`` ("auto" | "schema", "auto"): the order in which the network models the
+      columns (see ``modelling_order``); a saved model keeps its own.
     - ``validation_fraction`` (float, 0.1): rows held out for early stopping.
     - ``patience`` (int, 5): epochs without a better validation loss before stopping.
     - ``max_seconds`` (float or None, 50): training time budget.
@@ -94,15 +111,17 @@ class AutoregressiveGenerator(GeneratorBackend):
         super().__init__(schema, settings, seed)
         self.config = validate_settings(self.settings)
         self.encoders: list[ColumnEncoder] = []
+        """One per column, in the order the network models them."""
         self.net: AutoregressiveNet | None = None
 
     def _fit_encoders(self, data: pd.DataFrame) -> np.ndarray:
-        self.encoders = [
+        encoders = [
             make_encoder(column, self.config["bins"], self.config["rare_category_min_count"])
             for column in self.schema.columns
         ]
-        for encoder in self.encoders:
+        for encoder in encoders:
             encoder.fit(data[encoder.column.name])
+        self.encoders = modelling_order(encoders, self.config["column_order"])
         return np.stack([encoder.encode(data[encoder.column.name]) for encoder in self.encoders], axis=1)
 
     def _build_net(self) -> AutoregressiveNet:
@@ -142,7 +161,7 @@ class AutoregressiveGenerator(GeneratorBackend):
         unknown = [name for name in conditions if name not in self.schema.names]
         if unknown:
             raise GeneratorError(f"conditions name columns not in the schema: {', '.join(unknown)}")
-        index = {name: position for position, name in enumerate(self.schema.names)}
+        index = {encoder.column.name: position for position, encoder in enumerate(self.encoders)}
         fixed = {
             index[name]: self.encoders[index[name]].condition_token(value)
             for name, value in conditions.items()
@@ -152,17 +171,21 @@ class AutoregressiveGenerator(GeneratorBackend):
         workers = self.config["sample_threads"] or len(os.sched_getaffinity(0))
         with torch_threads(1):
             tokens = self.net.sample(num_rows, fixed, generator, workers).numpy()
-        within_bins = np.random.default_rng(sample_seed)
-        columns = {}
-        for encoder, column_tokens in zip(self.encoders, tokens, strict=True):
-            name = encoder.column.name
-            if name in conditions:
-                columns[name] = encoder.condition_values(conditions[name], num_rows)
-            else:
-                positions = (
-                    within_bins.random(num_rows, dtype=np.float32) if encoder.places_within_bins else None
+
+        def decode(position: int) -> pd.Series | np.ndarray:
+            encoder = self.encoders[position]
+            if encoder.column.name in conditions:
+                return encoder.condition_values(conditions[encoder.column.name], num_rows)
+            within_bins = None
+            if encoder.places_within_bins:
+                within_bins = np.random.default_rng([sample_seed, position]).random(
+                    num_rows, dtype=np.float32
                 )
-                columns[name] = encoder.decode(column_tokens, positions)
+            return encoder.decode(tokens[position], within_bins)
+
+        with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL: numbers decode in parallel
+            decoded = dict(zip(index, pool.map(decode, range(len(self.encoders))), strict=True))
+        columns = {name: decoded[name] for name in self.schema.names}
         return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
 
     def save(self, directory: Path) -> list[Path]:
@@ -197,18 +220,20 @@ class AutoregressiveGenerator(GeneratorBackend):
             raise GeneratorError(
                 f"autoregressive: {directory / MANIFEST_FILE} is not an Accrete model manifest"
             )
-        saved_names = [column["name"] for column in manifest["columns"]]
-        if saved_names != schema.names:
+        saved_names = [column["name"] for column in manifest["columns"]]  # in modelling order
+        if sorted(saved_names) != sorted(schema.names):
             raise GeneratorError(
                 f"autoregressive: the saved model's columns {saved_names} "
                 f"differ from the schema's {schema.names}"
             )
         backend = cls(schema, manifest["settings"], manifest["seed"])
         backend.encoders = [
-            make_encoder(column, backend.config["bins"], backend.config["rare_category_min_count"]).restore(
-                saved["encoder"]
-            )
-            for column, saved in zip(schema.columns, manifest["columns"], strict=True)
+            make_encoder(
+                schema.column(saved["name"]),
+                backend.config["bins"],
+                backend.config["rare_category_min_count"],
+            ).restore(saved["encoder"])
+            for saved in manifest["columns"]
         ]
         net = backend._build_net()
         try:

@@ -55,6 +55,28 @@ def test_fit_reports_progress_and_samples_the_schema(fitted, adult):
     assert abs(rows["workclass"].isna().mean() - adult["workclass"].isna().mean()) < 0.03
 
 
+def test_label_columns_are_modelled_first_most_tokens_first(fitted):
+    generator, _, _ = fitted
+    names = [encoder.column.name for encoder in generator.encoders]
+    labels = [encoder for encoder in generator.encoders if encoder.kind == "categorical"]
+    assert generator.encoders[: len(labels)] == labels
+    assert [encoder.vocab_size for encoder in labels] == sorted(
+        (encoder.vocab_size for encoder in labels), reverse=True
+    )
+    numbers = names[len(labels) :]
+    assert numbers == [name for name in adult_schema().names if name in numbers]
+
+
+def test_a_saved_model_keeps_the_column_order_it_was_trained_with(adult, tmp_path):
+    generator = AutoregressiveGenerator(adult_schema(), {**FAST, "epochs": 2, "column_order": "schema"})
+    generator.fit(adult)
+    assert [encoder.column.name for encoder in generator.encoders] == adult_schema().names
+    generator.save(tmp_path)
+    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    assert [encoder.column.name for encoder in loaded.encoders] == adult_schema().names
+    assert loaded.sample(300, seed=2).equals(generator.sample(300, seed=2))
+
+
 def test_same_seed_same_rows_and_seed_changes_them(fitted):
     generator, _, _ = fitted
     assert generator.sample(1_000, seed=3).equals(generator.sample(1_000, seed=3))
