@@ -100,9 +100,9 @@ class AutoregressiveGenerator(GeneratorBackend):
       than several threads on a busy machine; scale out with processes.
     - ``sample_threads`` (int or None, None): threads drawing 4,096-row chunks in parallel while
       sampling (None: every core this process may use). Each runs torch on one thread: torch's
-      own intra-op threads spin at every operation's barrier, and on a machine whose cores are
-      busy with other steps a 500,000-row draw took 27 s with two of them against 1.1 s with
-      two chunk threads. The rows drawn do not depend on this setting.
+      own intra-op threads spin at every operation's barrier, and with the other core of a
+      2-core machine busy training, a 500,000-row Adult draw took a median of 36.6 s with two of
+      them against 1.5 s with two chunk threads. The rows drawn do not depend on this setting.
     """
 
     name = "autoregressive"
