@@ -31,7 +31,7 @@ install: $(INSTALLED)
 
 # dbt models are generated from the dataset specs, then parsed into the manifest Dagster reads.
 dbt-manifest: install
-	$(BIN)/python -m accrete.dbt_models
+	$(BIN)/python -m accrete.transform.dbt_models
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
 dagster-home:
@@ -39,14 +39,14 @@ dagster-home:
 	cp deploy/local/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: dbt-manifest dagster-home
-	$(BIN)/python -m orchestration.replay $(DAILY_DATASET) --through $(FIRST_WEEK_END)
+	$(BIN)/python -m orchestration.replay_days $(DAILY_DATASET) --through $(FIRST_WEEK_END)
 	$(BIN)/dagster job execute -m orchestration.definitions -j $(DAILY_DATASET)_daily --tags \
 	  '{"dagster/asset_partition_range_start": "$(FIRST_WEEK_START)", "dagster/asset_partition_range_end": "$(FIRST_WEEK_END)"}'
 	$(BIN)/dagster job execute -m orchestration.definitions -j accrete_pipeline
 	$(BIN)/python -m orchestration.summary
 
 replay: install
-	$(BIN)/python -m orchestration.replay $(DAILY_DATASET) --days $(DAYS)
+	$(BIN)/python -m orchestration.replay_days $(DAILY_DATASET) --days $(DAYS)
 
 ui: dbt-manifest dagster-home
 	$(BIN)/dagster dev -w workspace.yaml

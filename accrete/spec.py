@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from accrete.generators.registry import BACKENDS
+from accrete.generator.registry import BACKENDS
 from accrete.table_schema import ModelColumn, TableSchema
 
 MISSING_FLAG_SUFFIX = "_was_missing"

@@ -1,6 +1,6 @@
 """Where each of a dataset's tables lives in the DuckDB warehouse.
 
-The dbt models are generated from these names (``accrete.dbt_models``) and the Python
+The dbt models are generated from these names (``accrete.transform.dbt_models``) and the Python
 assets read and write through them, so the two sides cannot drift apart.
 """
 

@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from accrete.generators.registry import backend_class
+from accrete.generator.registry import backend_class
 from accrete.table_schema import ModelColumn, TableSchema
-from accrete.validation.encoding import row_hashes
+from accrete.validation.feature_encoding import row_hashes
 from accrete.validation.fidelity import fidelity_scores
 from accrete.validation.privacy import distance_to_closest_record
 from bench.adult import ADULT_SCHEMA, load_adult

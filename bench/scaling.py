@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from accrete.generators.registry import backend_class
+from accrete.generator.registry import backend_class
 from bench.generator import BENCH_THREADS, SEED, flights_table, machine
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scaling.json"

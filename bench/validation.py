@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 from sdmetrics.single_table import DCROverfittingProtection
 
-from accrete.generators.sdv_backends import TABLE, GaussianCopulaBackend, sdv_metadata
+from accrete.generator.sdv_backends import TABLE, GaussianCopulaBackend, sdv_metadata
 from accrete.validation.detection import detection_gate, detection_scores
 from accrete.validation.fidelity import fidelity_gate, fidelity_scores
 from accrete.validation.identifier_leakage import identifier_leakage_gate

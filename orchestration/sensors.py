@@ -14,7 +14,7 @@ import json
 
 import dagster as dg
 
-from accrete.landing import LandingFileError, changed_batches, find_landing_files
+from accrete.ingest.landing import LandingFileError, changed_batches, find_landing_files
 from accrete.spec import DatasetSpec
 from assets.generator.drift import drift_asset_key
 from assets.partitions import daily_partitions

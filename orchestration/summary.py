@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from accrete.gate_log import read_outcomes
-from accrete.model_store import ModelStore, ModelStoreError
+from accrete.generator.model_store import ModelStore, ModelStoreError
 from accrete.spec import load_specs
 from accrete.tables import DatasetTables
+from accrete.validation.gate_log import read_outcomes
 from accrete.warehouse import connect, row_count, table_exists
 from orchestration import environment
 

@@ -1,10 +1,10 @@
 """Dagster resources: the warehouse, landing zone, model store, report folder and dbt CLI."""
 
-from resources.dbt import accrete_dbt_project, dbt_cli_resource
-from resources.landing import LandingZone
-from resources.model_store import ModelStoreResource
-from resources.reports import ReportFolder
-from resources.warehouse import DuckDBWarehouse
+from resources.dbt_cli import accrete_dbt_project, dbt_cli_resource
+from resources.duckdb_warehouse import DuckDBWarehouse
+from resources.landing_zone import LandingZone
+from resources.model_store_resource import ModelStoreResource
+from resources.report_folder import ReportFolder
 
 __all__ = [
     "DuckDBWarehouse",

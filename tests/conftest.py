@@ -21,7 +21,7 @@ SMALL_BATCH_ROWS = 1500
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Dagster's dbt assets need the manifest: build it when pytest runs without `make test`."""
     if not (REPO / "dbt_project" / "target" / "manifest.json").exists():
-        subprocess.run([sys.executable, "-m", "accrete.dbt_models"], cwd=REPO, check=True)
+        subprocess.run([sys.executable, "-m", "accrete.transform.dbt_models"], cwd=REPO, check=True)
         dbt = Path(sys.executable).parent / "dbt"
         subprocess.run(
             [str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=REPO / "dbt_project", check=True

@@ -21,7 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from accrete.table_schema import TableSchema
 from accrete.validation.boosting import boosted_classifier, boosting_threads
-from accrete.validation.encoding import TableEncoder
+from accrete.validation.feature_encoding import TableEncoder
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome
 

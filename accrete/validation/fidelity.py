@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sdmetrics.reports import DiagnosticReport, QualityReport
 
-from accrete.generators.sdv_backends import sdv_metadata
+from accrete.generator.sdv_backends import sdv_metadata
 from accrete.table_schema import TableSchema
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome

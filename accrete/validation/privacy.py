@@ -35,7 +35,7 @@ import pandas as pd
 import torch
 
 from accrete.table_schema import TableSchema
-from accrete.validation.encoding import TableEncoder, row_hashes
+from accrete.validation.feature_encoding import TableEncoder, row_hashes
 from accrete.validation.markdown import markdown_table
 from accrete.validation.nearest_neighbours import nearest_neighbours, resolve_device
 from accrete.validation.outcome import GateOutcome

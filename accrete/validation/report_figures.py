@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from accrete.table_schema import TableSchema
-from accrete.validation.encoding import category_text
+from accrete.validation.feature_encoding import category_text
 from accrete.validation.fidelity import FidelityScores
 from accrete.validation.privacy import DistanceToClosestRecord
 

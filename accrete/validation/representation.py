@@ -19,7 +19,7 @@ import pandas as pd
 from sdmetrics.single_column import KSComplement, TVComplement
 
 from accrete.table_schema import TableSchema
-from accrete.validation.encoding import MISSING, category_text
+from accrete.validation.feature_encoding import MISSING, category_text
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome
 

@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score, f1_score, r2_score, roc_auc_score
 
 from accrete.table_schema import ModelColumn, TableSchema
 from accrete.validation.boosting import boosted_classifier, boosted_regressor, boosting_threads
-from accrete.validation.encoding import MISSING, TableEncoder, category_text
+from accrete.validation.feature_encoding import MISSING, TableEncoder, category_text
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome
 

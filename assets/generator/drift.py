@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from accrete.drift import column_drift, retrain_decision
-from accrete.model_store import ModelStoreError
+from accrete.generator.drift import column_drift, retrain_decision
+from accrete.generator.model_store import ModelStoreError
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table

@@ -8,9 +8,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from accrete.generator.train import read_training_rows, train_generator  # noqa: E402
 from accrete.spec import DatasetSpec  # noqa: E402
 from accrete.tables import DatasetTables  # noqa: E402
-from accrete.training import read_training_rows, train_generator  # noqa: E402
 from assets.metadata import png_markdown  # noqa: E402
 from resources import DuckDBWarehouse, ModelStoreResource  # noqa: E402
 

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from accrete.ingest import ingest_landing_files
-from accrete.landing import LandingFileError
+from accrete.ingest.landing import LandingFileError
+from accrete.ingest.raw import ingest_landing_files
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from assets.metadata import table_metadata

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from accrete.mixing import keep_generation, mixed_table_sql, synthetic_rows_allowed
+from accrete.mix.mixed import keep_generation, mixed_table_sql, synthetic_rows_allowed
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import row_count, transaction

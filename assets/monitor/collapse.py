@@ -2,7 +2,12 @@
 
 import dagster as dg
 
-from accrete.collapse import SMALL_SETTINGS, collapse_figure, run_collapse_experiment, summarise_collapse
+from accrete.monitor.collapse import (
+    SMALL_SETTINGS,
+    collapse_figure,
+    run_collapse_experiment,
+    summarise_collapse,
+)
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table

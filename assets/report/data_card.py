@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from accrete.data_card import render_data_card
-from accrete.gate_log import read_outcomes
-from accrete.sampling import synthetic_generator_version
+from accrete.report.data_card import render_data_card
 from accrete.spec import DatasetSpec
+from accrete.synthetic.sample import synthetic_generator_version
 from accrete.tables import DatasetTables
+from accrete.validation.gate_log import read_outcomes
 from accrete.warehouse import row_count
 from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.validation.checks import REAL_DATA_VERSION

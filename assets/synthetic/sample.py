@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from accrete.generators.base import GeneratorError
-from accrete.sampling import sample_synthetic
+from accrete.generator.base import GeneratorError
 from accrete.spec import DatasetSpec
+from accrete.synthetic.sample import sample_synthetic
 from accrete.tables import DatasetTables
 from accrete.warehouse import replace_table
 from assets.metadata import column_lineage, table_metadata

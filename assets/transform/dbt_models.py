@@ -11,10 +11,10 @@ import os
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from accrete.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, dataset_tag
 from accrete.spec import DatasetSpec
+from accrete.transform.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, dataset_tag
 from assets.partitions import partitioned_options
-from resources.dbt import accrete_dbt_project
+from resources.dbt_cli import accrete_dbt_project
 
 DBT_PROJECT = accrete_dbt_project()
 if not DBT_PROJECT.manifest_path.exists():

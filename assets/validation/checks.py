@@ -8,10 +8,10 @@ failed gate stops the mix in the same run.
 
 import dagster as dg
 
-from accrete.gate_log import write_outcome
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.validation.expectations import run_suite
+from accrete.validation.gate_log import write_outcome
 from accrete.validation.outcome import GateOutcome
 from accrete.validation.suite import applicable_gates, validate_synthetic, write_validation_report
 from accrete.warehouse import read_table

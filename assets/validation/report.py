@@ -3,10 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from accrete.gate_log import read_outcomes
-from accrete.sampling import synthetic_generator_version
 from accrete.spec import DatasetSpec
+from accrete.synthetic.sample import synthetic_generator_version
 from accrete.tables import DatasetTables
+from accrete.validation.gate_log import read_outcomes
 from accrete.validation.report_html import outcomes_markdown
 from accrete.warehouse import read_table
 from resources import DuckDBWarehouse, ReportFolder

@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from accrete.replay import replay
+from accrete.ingest.replay import replay
 from accrete.spec import load_spec
 from assets.partitions import daily_asset_keys
 from tests.conftest import REPO

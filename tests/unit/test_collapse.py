@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from accrete.collapse import (
+from accrete.monitor.collapse import (
     COLUMNS,
     METRICS,
     collapse_figure,

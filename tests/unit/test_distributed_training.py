@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accrete.generators.base import GeneratorError
-from accrete.generators.torch_autoregressive import AutoregressiveGenerator
+from accrete.generator.autoregressive.backend import AutoregressiveBackend
+from accrete.generator.base import GeneratorError
 from tests.unit.adult_sample import adult_rows, adult_schema
 
 SETTINGS = {
@@ -20,10 +20,10 @@ SETTINGS = {
 
 def test_two_processes_train_as_well_as_one():
     rows = adult_rows(2_000)
-    single = AutoregressiveGenerator(adult_schema(), SETTINGS, seed=3)
+    single = AutoregressiveBackend(adult_schema(), SETTINGS, seed=3)
     single_report = single.fit(rows)
     events = []
-    parallel = AutoregressiveGenerator(adult_schema(), {**SETTINGS, "distributed_processes": 2}, seed=3)
+    parallel = AutoregressiveBackend(adult_schema(), {**SETTINGS, "distributed_processes": 2}, seed=3)
     parallel_report = parallel.fit(rows, progress=events.append)
     assert parallel_report.extra["processes"] == 2 and [event["epoch"] for event in events] == list(
         range(1, 7)
@@ -37,4 +37,4 @@ def test_two_processes_train_as_well_as_one():
 
 def test_a_failing_worker_is_a_clear_error():
     with pytest.raises(GeneratorError, match="distributed training failed(.|\n)*at least 2 training rows"):
-        AutoregressiveGenerator(adult_schema(), {"distributed_processes": 2}).fit(adult_rows(1))
+        AutoregressiveBackend(adult_schema(), {"distributed_processes": 2}).fit(adult_rows(1))

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from accrete.drift import column_drift, retrain_decision
+from accrete.generator.drift import column_drift, retrain_decision
 from accrete.spec import RetrainSpec
 from accrete.table_schema import ModelColumn, TableSchema
 

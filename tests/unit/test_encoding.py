@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from accrete.generators.base import GeneratorError
-from accrete.generators.encoding import (
+from accrete.generator.autoregressive.encoders import (
     MISSING_TOKEN,
     OTHER_LABEL,
     BooleanEncoder,
@@ -16,6 +15,7 @@ from accrete.generators.encoding import (
     NumericalEncoder,
     make_encoder,
 )
+from accrete.generator.base import GeneratorError
 from accrete.table_schema import ModelColumn
 
 

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from accrete.ingest import ingest_landing_files
-from accrete.landing import LandingFileError
+from accrete.ingest.landing import LandingFileError
+from accrete.ingest.raw import ingest_landing_files
 from accrete.warehouse import connect
 
 

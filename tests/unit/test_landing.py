@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from accrete.landing import LandingFile, LandingFileError, file_sha256, find_landing_files, read_landing_file
+from accrete.ingest.landing import (
+    LandingFile,
+    LandingFileError,
+    file_sha256,
+    find_landing_files,
+    read_landing_file,
+)
 from accrete.spec import DatasetSpec
 
 GOOD_ROW = "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, 40, United-States, <=50K"

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from accrete.mixing import keep_generation, mixed_table_sql, synthetic_rows_allowed
+from accrete.mix.mixed import keep_generation, mixed_table_sql, synthetic_rows_allowed
 
 
 @pytest.mark.parametrize(

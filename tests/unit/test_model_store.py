@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from accrete.generators.sdv_backends import GaussianCopulaBackend
-from accrete.model_store import ModelStore, ModelStoreError
+from accrete.generator.model_store import ModelStore, ModelStoreError
+from accrete.generator.sdv_backends import GaussianCopulaBackend
 from accrete.table_schema import ModelColumn, TableSchema
 
 SCHEMA = TableSchema((ModelColumn("x", "numerical"), ModelColumn("colour", "categorical")))

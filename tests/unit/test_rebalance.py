@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from accrete.generators.base import FitReport, GeneratorBackend, GeneratorError
-from accrete.generators.rebalance import group_counts, sample_with_shares
-from accrete.generators.torch_autoregressive import AutoregressiveGenerator
+from accrete.generator.autoregressive.backend import AutoregressiveBackend
+from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError
+from accrete.synthetic.rebalance import group_counts, sample_with_shares
 from accrete.table_schema import ModelColumn, TableSchema
 from tests.unit.adult_sample import adult_rows, adult_schema
 
@@ -76,7 +76,7 @@ def test_bad_shares_are_rejected(backend, shares):
 
 
 def test_rebalancing_the_torch_generator_is_exact():
-    generator = AutoregressiveGenerator(adult_schema(), {"epochs": 3, "hidden": 16, "max_seconds": None})
+    generator = AutoregressiveBackend(adult_schema(), {"epochs": 3, "hidden": 16, "max_seconds": None})
     generator.fit(adult_rows(2_000))
     rows = sample_with_shares(
         generator, 2_000, "race", {"Amer-Indian-Eskimo": 0.25}, conditions={"income": ">50K"}

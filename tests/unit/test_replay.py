@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from accrete.landing import find_landing_files, read_landing_file
-from accrete.replay import days_to_replay, landed_days, replay
+from accrete.ingest.landing import find_landing_files, read_landing_file
+from accrete.ingest.replay import days_to_replay, landed_days, replay
 from accrete.spec import load_spec
 from tests.conftest import REPO
 

@@ -3,18 +3,18 @@
 import pandas as pd
 import pytest
 
-from accrete.generators.base import GeneratorError
-from accrete.generators.torch_autoregressive import AutoregressiveGenerator
-from accrete.model_store import ModelStore
-from accrete.sampling import sample_synthetic
+from accrete.generator.autoregressive.backend import AutoregressiveBackend
+from accrete.generator.base import GeneratorError
+from accrete.generator.model_store import ModelStore
 from accrete.spec import RebalanceSpec, SyntheticSpec
+from accrete.synthetic.sample import sample_synthetic
 from tests.unit.adult_sample import adult_rows, adult_schema
 
 
 @pytest.fixture(scope="module")
 def stored_model(tmp_path_factory):
     schema = adult_schema()
-    backend = AutoregressiveGenerator(schema, {"epochs": 3, "max_seconds": 10}, seed=0)
+    backend = AutoregressiveBackend(schema, {"epochs": 3, "max_seconds": 10}, seed=0)
     backend.fit(adult_rows(2000))
     store = ModelStore(tmp_path_factory.mktemp("models"))
     stored = store.save("adult", "v1", backend, {})

@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from accrete.replay import replay
+from accrete.ingest.replay import replay
 from accrete.spec import load_spec
 from resources import LandingZone
 from tests.conftest import REPO

@@ -10,11 +10,11 @@ import pytest
 import torch
 from torch.nn import functional
 
-from accrete.generators.autoregressive_net import AutoregressiveNet, FactorizedHead, seen_masks
-from accrete.generators.base import GeneratorError
-from accrete.generators.registry import backend_class
-from accrete.generators.settings import SETTINGS
-from accrete.generators.torch_autoregressive import MODEL_FILE, AutoregressiveGenerator
+from accrete.generator.autoregressive.backend import MODEL_FILE, AutoregressiveBackend
+from accrete.generator.autoregressive.network import AutoregressiveNet, FactorizedHead, seen_masks
+from accrete.generator.autoregressive.settings import SETTINGS
+from accrete.generator.base import GeneratorError
+from accrete.generator.registry import backend_class
 from tests.unit.adult_sample import adult_rows, adult_schema
 
 FAST = {
@@ -68,11 +68,11 @@ def test_label_columns_are_modelled_first_most_tokens_first(fitted):
 
 
 def test_a_saved_model_keeps_the_column_order_it_was_trained_with(adult, tmp_path):
-    generator = AutoregressiveGenerator(adult_schema(), {**FAST, "epochs": 2, "column_order": "schema"})
+    generator = AutoregressiveBackend(adult_schema(), {**FAST, "epochs": 2, "column_order": "schema"})
     generator.fit(adult)
     assert [encoder.column.name for encoder in generator.encoders] == adult_schema().names
     generator.save(tmp_path)
-    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    loaded = AutoregressiveBackend.load(tmp_path, adult_schema())
     assert [encoder.column.name for encoder in loaded.encoders] == adult_schema().names
     assert loaded.sample(300, seed=2).equals(generator.sample(300, seed=2))
 
@@ -121,17 +121,17 @@ def test_save_load_round_trip_gives_the_same_rows(fitted, tmp_path):
     generator, _, _ = fitted
     written = generator.save(tmp_path)
     assert {path.name for path in written} == {MODEL_FILE, "generator.json"}
-    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    loaded = AutoregressiveBackend.load(tmp_path, adult_schema())
     assert loaded.sample(2_000, seed=5).equals(generator.sample(2_000, seed=5))
 
 
 def test_a_saved_model_loads_after_a_default_changes(adult, tmp_path, monkeypatch):
     settings = {**{k: v for k, v in FAST.items() if k != "hidden"}, "epochs": 1}
-    generator = AutoregressiveGenerator(adult_schema(), settings)
+    generator = AutoregressiveBackend(adult_schema(), settings)
     generator.fit(adult.head(500))
     generator.save(tmp_path)
     monkeypatch.setitem(SETTINGS, "hidden", (2 * SETTINGS["hidden"][0], *SETTINGS["hidden"][1:]))
-    loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+    loaded = AutoregressiveBackend.load(tmp_path, adult_schema())
     assert loaded.sample(200, seed=1).equals(generator.sample(200, seed=1))
 
 
@@ -201,13 +201,13 @@ def test_a_model_file_that_is_not_ours_is_refused(fitted, tmp_path):
     generator.save(tmp_path)
     (tmp_path / MODEL_FILE).write_bytes(pickle.dumps({"payload": object()}))
     with pytest.raises(GeneratorError, match="not a model file"):
-        AutoregressiveGenerator.load(tmp_path, adult_schema())
+        AutoregressiveBackend.load(tmp_path, adult_schema())
     torch.save({"weight": torch.zeros(3)}, tmp_path / MODEL_FILE)
     with pytest.raises(GeneratorError, match="not a model file"):
-        AutoregressiveGenerator.load(tmp_path, adult_schema())
+        AutoregressiveBackend.load(tmp_path, adult_schema())
     (tmp_path / "generator.json").write_text('{"format": "something-else"}')
     with pytest.raises(GeneratorError, match="not an Accrete model manifest"):
-        AutoregressiveGenerator.load(tmp_path, adult_schema())
+        AutoregressiveBackend.load(tmp_path, adult_schema())
 
 
 @pytest.mark.parametrize(
@@ -222,7 +222,7 @@ def test_a_model_file_that_is_not_ours_is_refused(fitted, tmp_path):
 )
 def test_bad_settings_are_rejected_by_name(settings, name):
     with pytest.raises(GeneratorError, match=name):
-        AutoregressiveGenerator(adult_schema(), settings)
+        AutoregressiveBackend(adult_schema(), settings)
 
 
 class Interrupted(Exception):
@@ -240,13 +240,13 @@ def _interrupt_after(epoch: int):
 def test_resumed_training_matches_an_uninterrupted_one(adult, tmp_path):
     rows = adult.head(1_500)
     settings = {**FAST, "epochs": 4, "patience": 2, "checkpoint_dir": str(tmp_path)}
-    interrupted = AutoregressiveGenerator(adult_schema(), settings, seed=1)
+    interrupted = AutoregressiveBackend(adult_schema(), settings, seed=1)
     with pytest.raises(Interrupted):
         interrupted.fit(rows, progress=_interrupt_after(2))
-    resumed = AutoregressiveGenerator(adult_schema(), settings, seed=1)
+    resumed = AutoregressiveBackend(adult_schema(), settings, seed=1)
     report = resumed.fit(rows)
     assert report.extra["resumed_from_epoch"] == 2
-    uninterrupted = AutoregressiveGenerator(
+    uninterrupted = AutoregressiveBackend(
         adult_schema(), {k: v for k, v in settings.items() if k != "checkpoint_dir"}, seed=1
     )
     uninterrupted.fit(rows)
@@ -257,21 +257,21 @@ def test_resumed_training_matches_an_uninterrupted_one(adult, tmp_path):
 
 def test_early_stopping_and_time_budget_end_training(adult):
     rows = adult.head(1_000)
-    budget = AutoregressiveGenerator(adult_schema(), {**FAST, "epochs": 500, "max_seconds": 0.5}).fit(rows)
+    budget = AutoregressiveBackend(adult_schema(), {**FAST, "epochs": 500, "max_seconds": 0.5}).fit(rows)
     assert budget.extra["stopped_by"] in ("max_seconds", "early_stopping") and budget.epochs < 500
     settings = {**FAST, "epochs": 500, "patience": 1, "learning_rate": 0.05}
-    early = AutoregressiveGenerator(adult_schema(), settings).fit(rows)
+    early = AutoregressiveBackend(adult_schema(), settings).fit(rows)
     assert early.extra["stopped_by"] == "early_stopping"
     assert early.extra["best_epoch"] == early.epochs - 1
 
 
 def test_sampling_threads_do_not_change_what_is_drawn(tmp_path):
-    fitted = AutoregressiveGenerator(adult_schema(), {"epochs": 2}, seed=3)
+    fitted = AutoregressiveBackend(adult_schema(), {"epochs": 2}, seed=3)
     fitted.fit(adult_rows(1500))
     fitted.save(tmp_path)
     samples = []
     for threads in (1, 2):
-        loaded = AutoregressiveGenerator.load(tmp_path, adult_schema())
+        loaded = AutoregressiveBackend.load(tmp_path, adult_schema())
         loaded.config["sample_threads"] = threads
         samples.append(loaded.sample(20_000, seed=5))
     pd.testing.assert_frame_equal(samples[0], samples[1])

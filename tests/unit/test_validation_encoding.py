@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from accrete.table_schema import ModelColumn, TableSchema
-from accrete.validation.encoding import TableEncoder, row_hashes
+from accrete.validation.feature_encoding import TableEncoder, row_hashes
 from accrete.validation.nearest_neighbours import nearest_neighbours
 
 SCHEMA = TableSchema(

@@ -7,7 +7,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from accrete.generators.sdv_backends import GaussianCopulaBackend
+from accrete.generator.sdv_backends import GaussianCopulaBackend
 from bench.adult import ADULT_SCHEMA, load_adult
 
 TRAIN_ROWS = 3_000

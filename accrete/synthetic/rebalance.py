@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from accrete.generators.base import GeneratorBackend, GeneratorError
+from accrete.generator.base import GeneratorBackend, GeneratorError
 
 PILOT_ROWS = 20_000
 """Most rows drawn to estimate the natural shares of the groups without a target."""

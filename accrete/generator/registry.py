@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from accrete.generators.base import GeneratorBackend
+from accrete.generator.base import GeneratorBackend
 
 BACKENDS: dict[str, str] = {
-    "gaussian_copula": "accrete.generators.sdv_backends:GaussianCopulaBackend",
-    "tvae": "accrete.generators.sdv_backends:TVAEBackend",
-    "ctgan": "accrete.generators.sdv_backends:CTGANBackend",
-    "autoregressive": "accrete.generators.torch_autoregressive:AutoregressiveGenerator",
+    "gaussian_copula": "accrete.generator.sdv_backends:GaussianCopulaBackend",
+    "tvae": "accrete.generator.sdv_backends:TVAEBackend",
+    "ctgan": "accrete.generator.sdv_backends:CTGANBackend",
+    "autoregressive": "accrete.generator.autoregressive.backend:AutoregressiveBackend",
 }
 
 

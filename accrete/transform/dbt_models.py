@@ -4,7 +4,7 @@ Onboarding a dataset means writing a spec, not SQL: this module renders, per dat
 the dbt source (linked to the ingestion asset), the staging view, the cleaned and imputed
 table, the incremental accumulated table, the train/holdout split views and a schema file
 with the tests the spec implies. The files land in ``dbt_project/models/generated/<name>/``
-(git-ignored, rebuilt by ``python -m accrete.dbt_models``, which ``make`` runs before
+(git-ignored, rebuilt by ``python -m accrete.transform.dbt_models``, which ``make`` runs before
 ``dbt parse``). The SQL is written in the jaffle_shop style, one CTE per step, so the
 compiled models read like hand-written ones.
 """
@@ -22,7 +22,7 @@ from accrete.tables import DatasetTables
 
 HOLDOUT_BUCKETS = 10_000
 LINEAGE_COLUMNS = ("_row_id", "_batch", "_line", "_file_sha256", "_ingested_at", "_run_id")
-HEADER = "-- Generated from datasets/{name}/spec.yaml by accrete.dbt_models: edit the spec, not this file.\n"
+HEADER = "-- Generated from datasets/{name}/spec.yaml by accrete.transform.dbt_models: edit the spec, not this file.\n"
 
 
 def sql_string(value: str) -> str:

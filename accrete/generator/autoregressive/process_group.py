@@ -8,7 +8,7 @@ Each worker joins the process group (gloo on the CPU, NCCL on GPUs) and runs the
 
 Worker entry point (run by torchrun, not by hand)::
 
-    torchrun --standalone --nproc-per-node 2 -m accrete.generators.distributed JOB_DIR
+    torchrun --standalone --nproc-per-node 2 -m accrete.generator.autoregressive.process_group JOB_DIR
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from accrete.generators.base import FitReport, GeneratorError, ProgressCallback
+from accrete.generator.base import FitReport, GeneratorError, ProgressCallback
 from accrete.table_schema import ModelColumn, TableSchema
 
 if TYPE_CHECKING:
-    from accrete.generators.torch_autoregressive import AutoregressiveGenerator
+    from accrete.generator.autoregressive.backend import AutoregressiveBackend
 
 PROGRESS_PREFIX = "ACCRETE_PROGRESS "
 DATA_FILE = "train.parquet"
@@ -83,7 +83,7 @@ def _schema_from_json(columns: list[dict[str, Any]]) -> TableSchema:
 
 
 def fit_with_torchrun(
-    backend: AutoregressiveGenerator, data: pd.DataFrame, progress: ProgressCallback | None
+    backend: AutoregressiveBackend, data: pd.DataFrame, progress: ProgressCallback | None
 ) -> FitReport:
     """Train ``backend`` in ``distributed_processes`` torchrun workers and load the result into it."""
     processes = backend.config["distributed_processes"]
@@ -98,7 +98,7 @@ def fit_with_torchrun(
         (job / JOB_FILE).write_text(json.dumps(job_spec))
         command = [
             sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
-            "-m", "accrete.generators.distributed", str(job),
+            "-m", "accrete.generator.autoregressive.process_group", str(job),
         ]  # fmt: skip
         log = job / "torchrun.log"
         with (
@@ -124,7 +124,7 @@ def _print_progress(event: dict[str, Any]) -> None:
 
 def run_worker(job: Path) -> None:
     """One torchrun worker: join the group, train, and (rank 0) save the model and report."""
-    from accrete.generators.torch_autoregressive import AutoregressiveGenerator, resolve_device
+    from accrete.generator.autoregressive.backend import AutoregressiveBackend, resolve_device
 
     spec = json.loads((job / JOB_FILE).read_text())
     device = resolve_device(spec["settings"].get("device", "auto"))
@@ -133,7 +133,7 @@ def run_worker(job: Path) -> None:
     dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
     try:
         data = duckdb.sql(f"select * from read_parquet('{job / DATA_FILE}')").df()
-        backend = AutoregressiveGenerator(_schema_from_json(spec["schema"]), spec["settings"], spec["seed"])
+        backend = AutoregressiveBackend(_schema_from_json(spec["schema"]), spec["settings"], spec["seed"])
         report = backend.fit(data, progress=_print_progress)
         if dist.get_rank() == 0:
             backend.save(job / MODEL_DIR)

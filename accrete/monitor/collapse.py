@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from accrete.generators.base import ProgressCallback
-from accrete.generators.registry import backend_class
+from accrete.generator.base import ProgressCallback
+from accrete.generator.registry import backend_class
 from accrete.table_schema import TableSchema
 from accrete.validation.fidelity import fidelity_scores
 

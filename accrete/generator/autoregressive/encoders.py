@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from accrete.generators.base import GeneratorError
+from accrete.generator.base import GeneratorError
 from accrete.table_schema import ModelColumn
 
 MISSING_TOKEN = 0

@@ -1,10 +1,10 @@
 """Replaying a daily dataset's history into its landing folder, one file per day.
 
-``python -m accrete.replay flights --days 7`` (what ``make replay DAYS=7`` runs) writes the
+``python -m orchestration.replay_days flights --days 7`` (what ``make replay DAYS=7`` runs) writes the
 next seven days after the last one already landed, as the source system would have
 delivered them, so a user can watch the landing sensor and the daily partitions react.
 ``--through 2013-01-07`` writes every missing day up to that day instead (the command line
-is ``orchestration/replay.py``). Each file is written under a temporary name and renamed,
+is ``orchestration/replay_days.py``). Each file is written under a temporary name and renamed,
 so a sensor never sees half a file.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from accrete.landing import batch_of
+from accrete.ingest.landing import batch_of
 from accrete.spec import DatasetSpec
 
 

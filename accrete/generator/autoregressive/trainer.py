@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from accrete.generators import distributed
-from accrete.generators.autoregressive_net import AutoregressiveNet, seen_masks
-from accrete.generators.base import FitReport, ProgressCallback
+from accrete.generator.autoregressive import process_group
+from accrete.generator.autoregressive.network import AutoregressiveNet, seen_masks
+from accrete.generator.base import FitReport, ProgressCallback
 
 CONDITION_SHARE = 0.5
 """Share of training rows that also see random conditioned columns (teaches conditional sampling)."""
@@ -54,14 +54,14 @@ class TrainingRun:
     ):
         self.config = config
         self.device = device
-        self.rank, self.world = distributed.rank(), distributed.world_size()
+        self.rank, self.world = process_group.rank(), process_group.world_size()
         table = torch.from_numpy(tokens)
         order = torch.randperm(len(table), generator=torch.Generator().manual_seed(seed))
         validation_rows = min(len(table) - 1, max(1, round(len(table) * config["validation_fraction"])))
         self.validation = table[order[:validation_rows]].to(device)
         self.train_rows = table[order[validation_rows:]].to(device)
         self.net = net.to(device)
-        self.model = distributed.wrap(self.net, device) if self.world > 1 else self.net
+        self.model = process_group.wrap(self.net, device) if self.world > 1 else self.net
         if config["compile"] is True or (config["compile"] == "auto" and device.type == "cuda"):
             self.model = torch.compile(self.model)
         # The fused implementation updates all parameters in one kernel: a quarter faster on the CPU.
@@ -217,6 +217,6 @@ class TrainingRun:
             return "early_stopping"
         out_of_time = self.config["max_seconds"] is not None and run["seconds"] >= self.config["max_seconds"]
         # Wall time differs between processes: under DDP they stop together when any is out of time.
-        if distributed.any_process(out_of_time, self.device):
+        if process_group.any_process(out_of_time, self.device):
             return "max_seconds"
         return ""

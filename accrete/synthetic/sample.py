@@ -7,10 +7,10 @@ import zlib
 import duckdb
 import pandas as pd
 
-from accrete.generators.base import GeneratorBackend
-from accrete.generators.rebalance import sample_with_shares
-from accrete.model_store import StoredModel
+from accrete.generator.base import GeneratorBackend
+from accrete.generator.model_store import StoredModel
 from accrete.spec import SyntheticSpec
+from accrete.synthetic.rebalance import sample_with_shares
 from accrete.table_schema import TableSchema
 
 

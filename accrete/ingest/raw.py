@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from accrete.landing import LandingFile, find_landing_files, partition_landing_files, read_landing_file
+from accrete.ingest.landing import LandingFile, find_landing_files, partition_landing_files, read_landing_file
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import table_exists, transaction

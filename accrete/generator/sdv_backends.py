@@ -19,7 +19,7 @@ from sdv.sampling import Condition
 from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
 from sdv.utils import load_synthesizer
 
-from accrete.generators.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
+from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
 from accrete.table_schema import TableSchema
 
 TABLE = "table"

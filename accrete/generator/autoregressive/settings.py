@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from accrete.generators.base import GeneratorError
+from accrete.generator.base import GeneratorError
 
 
 def _positive_int(value: Any) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from accrete.model_store import ModelStore
+from accrete.generator.model_store import ModelStore
 
 
 class ModelStoreResource(dg.ConfigurableResource):

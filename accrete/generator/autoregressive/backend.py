@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from accrete.generators import distributed
-from accrete.generators.autoregressive_net import AutoregressiveNet
-from accrete.generators.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
-from accrete.generators.encoding import ColumnEncoder, make_encoder
-from accrete.generators.settings import MODEL_SHAPE_SETTINGS, validate_settings
-from accrete.generators.training import TrainingRun
+from accrete.generator.autoregressive import process_group
+from accrete.generator.autoregressive.encoders import ColumnEncoder, make_encoder
+from accrete.generator.autoregressive.network import AutoregressiveNet
+from accrete.generator.autoregressive.settings import MODEL_SHAPE_SETTINGS, validate_settings
+from accrete.generator.autoregressive.trainer import TrainingRun
+from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
 from accrete.table_schema import TableSchema
 
 MODEL_FILE = "model.pt"
@@ -70,7 +70,7 @@ def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[Co
     return labels + [encoder for encoder in encoders if encoder.places_within_bins]
 
 
-class AutoregressiveGenerator(GeneratorBackend):
+class AutoregressiveBackend(GeneratorBackend):
     """Autoregressive model over discretised columns (the default Accrete backend).
 
     Settings (all optional; an unknown key or a bad value raises GeneratorError naming it):
@@ -135,8 +135,8 @@ class AutoregressiveGenerator(GeneratorBackend):
         missing = [name for name in self.schema.names if name not in data.columns]
         if missing:
             raise GeneratorError(f"training data lacks the schema's columns: {', '.join(missing)}")
-        if self.config["distributed_processes"] > 1 and not distributed.in_process_group():
-            return distributed.fit_with_torchrun(self, data, progress)
+        if self.config["distributed_processes"] > 1 and not process_group.in_process_group():
+            return process_group.fit_with_torchrun(self, data, progress)
         started = time.perf_counter()
         tokens = self._fit_encoders(data)
         if len(tokens) < 2:
@@ -210,7 +210,7 @@ class AutoregressiveGenerator(GeneratorBackend):
         return [model_path, manifest_path]
 
     @classmethod
-    def load(cls, directory: Path, schema: TableSchema) -> AutoregressiveGenerator:
+    def load(cls, directory: Path, schema: TableSchema) -> AutoregressiveBackend:
         directory = Path(directory)
         try:
             manifest = json.loads((directory / MANIFEST_FILE).read_text())

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from accrete.generators.base import FitReport, ProgressCallback
-from accrete.generators.registry import backend_class
-from accrete.model_store import ModelStore, StoredModel
+from accrete.generator.base import FitReport, ProgressCallback
+from accrete.generator.model_store import ModelStore, StoredModel
+from accrete.generator.registry import backend_class
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table, table_exists

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from accrete.replay import days_to_replay, landed_days, replay
+from accrete.ingest.replay import days_to_replay, landed_days, replay
 from accrete.spec import load_spec
 from orchestration import environment
 

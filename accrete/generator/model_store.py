@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accrete.generators.base import GeneratorBackend
-from accrete.generators.registry import backend_class
+from accrete.generator.base import GeneratorBackend
+from accrete.generator.registry import backend_class
 from accrete.table_schema import TableSchema
 
 MANIFEST = "manifest.json"

@@ -1,0 +1,1 @@
+"""Accrete's own generator: an autoregressive torch model over tokenised columns."""

@@ -1,0 +1,1 @@
+"""Ingestion: landing files checked whole, then written to the warehouse's raw schema."""

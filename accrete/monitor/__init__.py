@@ -1,0 +1,1 @@
+"""Monitoring: evidence that accumulating real data keeps generators from collapsing."""

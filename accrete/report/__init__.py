@@ -1,0 +1,1 @@
+"""Reports for people: the data card and the report folder's layout."""

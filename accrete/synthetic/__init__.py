@@ -1,0 +1,1 @@
+"""Synthetic sampling under control: conditions, rebalancing and provenance."""

@@ -1,0 +1,1 @@
+"""Cleaning and imputation: the dbt project's models and tests, drafted from each dataset's spec."""
