@@ -3,7 +3,6 @@
 import dagster as dg
 
 from accrete.spec import DatasetSpec
-from accrete.tables import DatasetTables
 
 
 def daily_partitions(spec: DatasetSpec) -> dg.DailyPartitionsDefinition | None:
@@ -20,10 +19,3 @@ def partitioned_options(spec: DatasetSpec) -> dict:
     if spec.partitions is None:
         return {}
     return {"partitions_def": daily_partitions(spec), "backfill_policy": dg.BackfillPolicy.single_run()}
-
-
-def daily_asset_keys(spec: DatasetSpec) -> list[dg.AssetKey]:
-    """The steps of a daily dataset that run per day: ingestion, staging, cleaning, accumulation."""
-    tables = DatasetTables(spec.name)
-    models = [tables.staged_model, tables.clean_model, tables.accumulated_model]
-    return [dg.AssetKey(f"raw_{spec.name}"), *(dg.AssetKey(model) for model in models)]

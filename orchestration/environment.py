@@ -50,10 +50,6 @@ def reports_root() -> Path:
     return accrete_home() / "reports"
 
 
-def dbt_project_dir() -> Path:
-    return REPO_ROOT / "dbt_project"
-
-
 def export_for_subprocesses() -> None:
     """Make dbt, which reads env_var(), see the same warehouse and target as the Python assets."""
     os.environ["ACCRETE_WAREHOUSE"] = str(warehouse_path())

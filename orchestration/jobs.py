@@ -11,14 +11,12 @@ from __future__ import annotations
 import dagster as dg
 
 from accrete.spec import DatasetSpec
-from accrete.tables import DatasetTables
-from assets.generator.drift import drift_asset_key
-from assets.generator.train import generator_asset_key
-from assets.partitions import daily_asset_keys, daily_partitions
+from assets.asset_keys import DatasetAssetKeys
+from assets.partitions import daily_partitions
 
 
 def pipeline_job(specs: list[DatasetSpec]) -> dg.UnresolvedAssetJobDefinition:
-    daily = [key for spec in specs if spec.partitions for key in daily_asset_keys(spec)]
+    daily = [key for spec in specs if spec.partitions for key in DatasetAssetKeys(spec.name).daily]
     return dg.define_asset_job(
         name="accrete_pipeline",
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*daily),
@@ -28,11 +26,10 @@ def pipeline_job(specs: list[DatasetSpec]) -> dg.UnresolvedAssetJobDefinition:
 
 
 def daily_job(spec: DatasetSpec) -> dg.UnresolvedAssetJobDefinition:
-    tables = DatasetTables(spec.name)
-    after_days = [dg.AssetKey(tables.train_model), dg.AssetKey(tables.holdout_model), drift_asset_key(spec)]
+    keys = DatasetAssetKeys(spec.name)
     return dg.define_asset_job(
         name=f"{spec.name}_daily",
-        selection=dg.AssetSelection.assets(*daily_asset_keys(spec), *after_days),
+        selection=dg.AssetSelection.assets(*keys.daily, keys.train, keys.holdout, keys.drift),
         partitions_def=daily_partitions(spec),
         description=f"Load days of {spec.name} into the accumulated real table, then check whether "
         "the generator is due for retraining.",
@@ -42,6 +39,6 @@ def daily_job(spec: DatasetSpec) -> dg.UnresolvedAssetJobDefinition:
 def generation_job(spec: DatasetSpec) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         name=f"{spec.name}_generation",
-        selection=dg.AssetSelection.assets(generator_asset_key(spec)).downstream(),
+        selection=dg.AssetSelection.assets(DatasetAssetKeys(spec.name).generator).downstream(),
         description=f"A new {spec.name} generation: train, sample, validate, mix and document.",
     )

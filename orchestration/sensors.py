@@ -16,7 +16,7 @@ import dagster as dg
 
 from accrete.ingest.landing import LandingFileError, changed_batches, find_landing_files
 from accrete.spec import DatasetSpec
-from assets.generator.drift import drift_asset_key
+from assets.asset_keys import DatasetAssetKeys
 from assets.partitions import daily_partitions
 from resources import LandingZone
 
@@ -61,7 +61,7 @@ def landing_sensor(spec: DatasetSpec, job: dg.UnresolvedAssetJobDefinition) -> d
 
 def retrain_sensor(spec: DatasetSpec, job: dg.UnresolvedAssetJobDefinition) -> dg.SensorDefinition:
     @dg.asset_sensor(
-        asset_key=drift_asset_key(spec),
+        asset_key=DatasetAssetKeys(spec.name).drift,
         name=f"{spec.name}_retrain_sensor",
         job=job,
         default_status=dg.DefaultSensorStatus.RUNNING,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accrete.generator.model_store import ModelStore, ModelStoreError
+from accrete.report.report_layout import REAL_DATA_VERSION, DatasetReports
 from accrete.spec import load_specs
 from accrete.tables import DatasetTables
 from accrete.validation.gate_log import read_outcomes
@@ -29,11 +30,11 @@ def main() -> None:
             print(f"  generator: {error}")
             continue
         print(f"  generator          {stored.version} ({stored.manifest['fit_seconds']} s)  {stored.path}")
-        reports = environment.reports_root() / name
-        for outcome in read_outcomes(reports, "real") + read_outcomes(reports, stored.version):
+        reports = DatasetReports(environment.reports_root(), name)
+        for outcome in read_outcomes(reports, REAL_DATA_VERSION) + read_outcomes(reports, stored.version):
             verdict = "PASS" if outcome.passed else "FAIL"
             print(f"  gate {outcome.name:<28} {verdict}  {outcome.summary}")
-        print(f"  data card          {reports / 'data_card.md'}")
+        print(f"  data card          {reports.data_card}")
     print(f"\nDagster runs: {environment.accrete_home() / 'dagster'} (see them with `make ui`)")
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.environment import dbt_project_dir
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+"""The dbt project (models, macros, profiles), at the top of the repository."""
 
 
 def _dbt_executable() -> str:
@@ -19,7 +20,7 @@ def _dbt_executable() -> str:
 
 def accrete_dbt_project() -> DbtProject:
     """The dbt project; its manifest is built by ``make dbt-manifest`` (tests and CI build it too)."""
-    return DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def dbt_cli_resource() -> DbtCliResource:

@@ -1,4 +1,4 @@
-"""The report folder: data cards, validation reports and gate verdicts, per dataset."""
+"""The report folder resource: where data cards, validation reports and gate verdicts are written."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from pathlib import Path
 
 import dagster as dg
 
+from accrete.report.report_layout import DatasetReports
+
 
 class ReportFolder(dg.ConfigurableResource):
-    """Root folder of human-readable outputs; dataset ``<name>``'s go to ``<root>/<name>/``."""
+    """Root folder of human-readable outputs (layout: ``accrete.report.report_layout``)."""
 
     root: str
 
-    def dataset_folder(self, dataset: str) -> Path:
-        folder = Path(self.root) / dataset
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+    def for_dataset(self, dataset: str) -> DatasetReports:
+        """The report files of ``dataset``; its folder exists afterwards."""
+        reports = DatasetReports(Path(self.root), dataset)
+        reports.folder.mkdir(parents=True, exist_ok=True)
+        return reports

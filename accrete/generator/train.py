@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from accrete.generator.base import FitReport, ProgressCallback
+from accrete.generator.base import FitReport, GeneratorError, ProgressCallback
 from accrete.generator.model_store import ModelStore, StoredModel
 from accrete.generator.registry import backend_class
 from accrete.spec import DatasetSpec
@@ -76,7 +76,7 @@ def train_generator(
     schema = spec.training_schema
     data_version = training_data_version(batches)
     if training_rows.empty:
-        raise ValueError(f"{spec.name}: the real training split is empty; nothing to train on")
+        raise GeneratorError(f"{spec.name}: the real training split is empty; nothing to train on")
     backend = backend_class(spec.generator.backend)(schema, spec.generator.settings, spec.generator.seed)
     report = backend.fit(training_rows[schema.names], progress=progress)
     manifest = {

@@ -7,22 +7,20 @@ from accrete.generator.model_store import ModelStoreError
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table
+from assets.asset_keys import DatasetAssetKeys, Group
 from resources import DuckDBWarehouse, ModelStoreResource
 
 
-def drift_asset_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"{spec.name}_drift")
-
-
-def build_drift_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDefinition:
+def build_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    keys = DatasetAssetKeys(spec.name)
     tables = DatasetTables(spec.name)
     schema = spec.training_schema
     policy = spec.generator.retrain
 
     @dg.asset(
-        key=drift_asset_key(spec),
-        deps=[train_key],
-        group_name="generate",
+        key=keys.drift,
+        deps=[keys.train],
+        group_name=Group.GENERATE,
         kinds={"duckdb", "python"},
         pool="duckdb",
         description=(

@@ -8,9 +8,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from accrete.generator.base import GeneratorError  # noqa: E402
 from accrete.generator.train import read_training_rows, train_generator  # noqa: E402
 from accrete.spec import DatasetSpec  # noqa: E402
-from accrete.tables import DatasetTables  # noqa: E402
+from assets.asset_keys import DatasetAssetKeys, Group  # noqa: E402
 from assets.metadata import png_markdown  # noqa: E402
 from resources import DuckDBWarehouse, ModelStoreResource  # noqa: E402
 
@@ -24,10 +25,6 @@ GPU_POD_TAGS = {
 }
 
 
-def generator_asset_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"{spec.name}_generator")
-
-
 def _loss_plot(losses: list[float]) -> dg.MetadataValue:
     figure, axis = plt.subplots(figsize=(5, 3))
     axis.plot(range(1, len(losses) + 1), losses)
@@ -38,21 +35,24 @@ def _loss_plot(losses: list[float]) -> dg.MetadataValue:
     return plot
 
 
-def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.AssetsDefinition:
+def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    keys = DatasetAssetKeys(spec.name)
 
     @dg.asset(
-        key=generator_asset_key(spec),
-        deps=[train_key],
-        group_name="generate",
+        key=keys.generator,
+        deps=[keys.train, keys.generations],
+        group_name=Group.GENERATE,
         kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv"},
         pool="gpu",
         op_tags=GPU_POD_TAGS,
+        # a busy warehouse file or a lost GPU is transient; a bad setting or an empty split is not
         retry_policy=dg.RetryPolicy(max_retries=2, delay=15),
         description=(
             f"A generative model of the real {spec.name} training rows ({spec.generator.backend}), "
             "versioned by the spec and data it learned from; it never sees the holdout. Under "
             "training_data: real_and_synthetic it also learns from earlier validated generations "
-            f"({DatasetTables(spec.name).generations}, kept by the mixed table's step)."
+            f"({keys.generations.to_user_string()}, kept by the mixed table's step; "
+            f"this spec: training_data: {spec.generator.training_data})."
         ),
     )
     def generator(
@@ -73,7 +73,10 @@ def build_generator_asset(spec: DatasetSpec, train_key: dg.AssetKey) -> dg.Asset
             f"{spec.name}: training {spec.generator.backend} on {len(rows):,} rows "
             f"({spec.generator.training_data}, {len(batches)} batches)"
         )
-        stored, report = train_generator(spec, rows, batches, model_store.store(), progress=log_progress)
+        try:
+            stored, report = train_generator(spec, rows, batches, model_store.store(), progress=log_progress)
+        except GeneratorError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
         metadata = {
             "model_version": stored.version,
             "model_uri": dg.MetadataValue.url(stored.uri),

@@ -6,21 +6,18 @@ from accrete.ingest.landing import LandingFileError
 from accrete.ingest.raw import ingest_landing_files
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.metadata import table_metadata
 from assets.partitions import partitioned_options
 from resources import DuckDBWarehouse, LandingZone
-
-
-def raw_asset_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"raw_{spec.name}")
 
 
 def build_raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
 
     @dg.asset(
-        key=raw_asset_key(spec),
-        group_name="ingest",
+        key=DatasetAssetKeys(spec.name).raw,
+        group_name=Group.INGEST,
         kinds={"duckdb", "python"},
         pool="duckdb",
         # another process holding the DuckDB file is transient; a rejected file is not (no retry)

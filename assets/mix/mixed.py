@@ -6,25 +6,22 @@ from accrete.mix.mixed import keep_generation, mixed_table_sql, synthetic_rows_a
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import row_count, transaction
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.metadata import column_lineage, table_metadata
+from assets.mix.generations import generations_observation
 from resources import DuckDBWarehouse
 
 
-def mixed_asset_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"{spec.name}_mixed")
-
-
-def build_mixed_asset(
-    spec: DatasetSpec, synthetic_key: dg.AssetKey, train_key: dg.AssetKey
-) -> dg.AssetsDefinition:
+def build_mixed_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
+    keys = DatasetAssetKeys(spec.name)
     columns = spec.training_schema.names
 
     @dg.asset(
-        key=mixed_asset_key(spec),
-        deps=[synthetic_key, train_key],
-        group_name="mix",
+        key=keys.mixed,
+        deps=[keys.synthetic, keys.train],
+        group_name=Group.MIX,
         automation_condition=AFTER_VALIDATED_UPDATES,
         kinds={"duckdb", "python"},
         pool="duckdb",
@@ -47,21 +44,25 @@ def build_mixed_asset(
                     f"create or replace table {tables.mixed} as "
                     + mixed_table_sql(tables.train, tables.generations, columns, allowed)
                 )
-            generations = connection.execute(
-                f"select count(distinct _generator_version) from {tables.generations}"
-            ).fetchall()[0][0]
+            versions = [
+                row[0]
+                for row in connection.execute(
+                    f"select distinct _generator_version from {tables.generations} order by all"
+                ).fetchall()
+            ]
             metadata = table_metadata(connection, tables.mixed)
         context.log.info(
             f"{spec.name}: mixed {real_rows:,} real rows with {allowed:,} of {available:,} synthetic rows "
-            f"from {generations} validated generation(s)"
+            f"from {len(versions)} validated generation(s)"
         )
+        context.log_event(generations_observation(spec, available, versions))
         return dg.MaterializeResult(
             metadata={
                 **metadata,
-                "dagster/column_lineage": column_lineage(columns, [train_key, synthetic_key]),
+                "dagster/column_lineage": column_lineage(columns, [keys.train, keys.synthetic]),
                 "real_rows": real_rows,
                 "synthetic_rows": allowed,
-                "synthetic_generations": generations,
+                "synthetic_generations": len(versions),
                 "synthetic_share": round(allowed / max(real_rows + allowed, 1), 4),
             }
         )

@@ -11,21 +11,21 @@ from accrete.monitor.collapse import (
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.metadata import png_markdown
 from resources import DuckDBWarehouse
 
 
-def build_collapse_monitor_asset(
-    spec: DatasetSpec, train_key: dg.AssetKey, holdout_key: dg.AssetKey
-) -> dg.AssetsDefinition:
+def build_collapse_monitor_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    keys = DatasetAssetKeys(spec.name)
     tables = DatasetTables(spec.name)
     schema = spec.training_schema
     monitor = spec.collapse_monitor
 
     @dg.asset(
-        key=dg.AssetKey(f"{spec.name}_collapse_monitor"),
-        deps=[train_key, holdout_key],
-        group_name="monitor",
+        key=keys.collapse_monitor,
+        deps=[keys.train, keys.holdout],
+        group_name=Group.MONITOR,
         kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv", "python"},
         pool="gpu",
         description=(

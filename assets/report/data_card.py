@@ -3,25 +3,25 @@
 import dagster as dg
 
 from accrete.report.data_card import render_data_card
+from accrete.report.report_layout import REAL_DATA_VERSION
 from accrete.spec import DatasetSpec
 from accrete.synthetic.sample import synthetic_generator_version
 from accrete.tables import DatasetTables
 from accrete.validation.gate_log import read_outcomes
 from accrete.warehouse import row_count
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.automation import AFTER_VALIDATED_UPDATES
-from assets.validation.checks import REAL_DATA_VERSION
 from resources import DuckDBWarehouse, ModelStoreResource, ReportFolder
 
 
-def build_data_card_asset(
-    spec: DatasetSpec, mixed_key: dg.AssetKey, report_key: dg.AssetKey
-) -> dg.AssetsDefinition:
+def build_data_card_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
+    keys = DatasetAssetKeys(spec.name)
 
     @dg.asset(
-        key=dg.AssetKey(f"{spec.name}_data_card"),
-        deps=[mixed_key, report_key],
-        group_name="report",
+        key=keys.data_card,
+        deps=[keys.mixed, keys.validation_report],
+        group_name=Group.REPORT,
         automation_condition=AFTER_VALIDATED_UPDATES,
         kinds={"markdown"},
         pool="duckdb",
@@ -38,17 +38,14 @@ def build_data_card_asset(
             counts = {stage: row_count(connection, table) for stage, table in tables.stages().items()}
             version = synthetic_generator_version(connection, tables.synthetic)
         stored = model_store.store().get(spec.name, version)
-        folder = reports.dataset_folder(spec.name)
-        outcomes = read_outcomes(folder, REAL_DATA_VERSION) + read_outcomes(folder, stored.version)
-        card = render_data_card(
-            spec, counts, stored.manifest, outcomes, str(folder / "validation_report.html")
-        )
-        path = folder / "data_card.md"
-        path.write_text(card)
+        files = reports.for_dataset(spec.name)
+        outcomes = read_outcomes(files, REAL_DATA_VERSION) + read_outcomes(files, stored.version)
+        card = render_data_card(spec, counts, stored.manifest, outcomes, str(files.validation_report))
+        files.data_card.write_text(card)
         return dg.MaterializeResult(
             metadata={
                 "data_card": dg.MetadataValue.md(card),
-                "path": dg.MetadataValue.path(str(path)),
+                "path": dg.MetadataValue.path(str(files.data_card)),
                 "generator_version": stored.version,
                 "gates_passed": sum(outcome.passed for outcome in outcomes),
                 "gates_failed": sum(not outcome.passed for outcome in outcomes),

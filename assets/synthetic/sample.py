@@ -7,24 +7,20 @@ from accrete.spec import DatasetSpec
 from accrete.synthetic.sample import sample_synthetic
 from accrete.tables import DatasetTables
 from accrete.warehouse import replace_table
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.metadata import column_lineage, table_metadata
 from resources import DuckDBWarehouse, ModelStoreResource
 
 
-def synthetic_asset_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"{spec.name}_synthetic")
-
-
-def build_synthetic_asset(
-    spec: DatasetSpec, generator_key: dg.AssetKey, train_key: dg.AssetKey
-) -> dg.AssetsDefinition:
+def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
+    keys = DatasetAssetKeys(spec.name)
     tables = DatasetTables(spec.name)
     schema = spec.training_schema
 
     @dg.asset(
-        key=synthetic_asset_key(spec),
-        deps=[generator_key],
-        group_name="synthesize",
+        key=keys.synthetic,
+        deps=[keys.generator],
+        group_name=Group.SYNTHESIZE,
         kinds={"duckdb", "python"},
         pool="duckdb",
         description=(
@@ -43,7 +39,8 @@ def build_synthetic_asset(
             rows = sample_synthetic(backend, stored, schema, spec.synthetic, context.run_id)
         except GeneratorError as error:
             raise dg.Failure(
-                description=f"{spec.name}: the spec's sampling controls cannot be met: {error}"
+                description=f"{spec.name}: the spec's sampling controls cannot be met: {error}",
+                allow_retries=False,
             ) from error
         with warehouse.connect() as connection:
             replace_table(connection, tables.synthetic, rows)
@@ -52,7 +49,7 @@ def build_synthetic_asset(
         return dg.MaterializeResult(
             metadata={
                 **metadata,
-                "dagster/column_lineage": column_lineage(schema.names, [train_key]),
+                "dagster/column_lineage": column_lineage(schema.names, [keys.train]),
                 "generator_version": stored.version,
             }
         )

@@ -8,17 +8,18 @@ failed gate stops the mix in the same run.
 
 import dagster as dg
 
+from accrete.report.report_layout import REAL_DATA_VERSION
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.validation.expectations import run_suite
 from accrete.validation.gate_log import write_outcome
+from accrete.validation.gates import applicable_gates
 from accrete.validation.outcome import GateOutcome
-from accrete.validation.suite import applicable_gates, validate_synthetic, write_validation_report
+from accrete.validation.suite import validate_synthetic, write_validation_report
 from accrete.warehouse import read_table
-from assets.validation.report import REPORT_FILE, read_synthetic
+from assets.asset_keys import DatasetAssetKeys
+from assets.validation.report import read_synthetic
 from resources import DuckDBWarehouse, ReportFolder
-
-REAL_DATA_VERSION = "real"
 
 
 def check_result(
@@ -40,19 +41,14 @@ def check_result(
     )
 
 
-def build_checks(
-    spec: DatasetSpec,
-    clean_key: dg.AssetKey,
-    synthetic_key: dg.AssetKey,
-    train_key: dg.AssetKey,
-    holdout_key: dg.AssetKey,
-) -> list[dg.AssetChecksDefinition]:
+def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
+    """The great-expectations suites on the clean and synthetic tables, and every applicable gate."""
     tables = DatasetTables(spec.name)
+    keys = DatasetAssetKeys(spec.name)
     columns = spec.training_schema.names
-    gates = applicable_gates(spec)
 
     @dg.asset_check(
-        asset=clean_key,
+        asset=keys.clean,
         name="spec_expectations",
         blocking=True,
         pool="duckdb",
@@ -62,11 +58,11 @@ def build_checks(
         with warehouse.connect(read_only=True) as connection:
             frame = read_table(connection, tables.clean, columns)
         outcome = run_suite(frame, spec, min_rows=1, max_rows=None, label="clean")
-        write_outcome(reports.dataset_folder(spec.name), REAL_DATA_VERSION, outcome)
+        write_outcome(reports.for_dataset(spec.name), REAL_DATA_VERSION, outcome)
         return check_result(outcome)
 
     @dg.asset_check(
-        asset=synthetic_key,
+        asset=keys.synthetic,
         name="spec_expectations",
         blocking=True,
         pool="duckdb",
@@ -77,19 +73,19 @@ def build_checks(
             frame, version = read_synthetic(connection, spec)
         rows = spec.synthetic.rows
         outcome = run_suite(frame, spec, min_rows=rows, max_rows=rows, label="synthetic")
-        write_outcome(reports.dataset_folder(spec.name), version, outcome)
+        write_outcome(reports.for_dataset(spec.name), version, outcome)
         return check_result(outcome)
 
     @dg.multi_asset_check(
         specs=[
             dg.AssetCheckSpec(
-                name=gate,
-                asset=synthetic_key,
+                name=gate.name,
+                asset=keys.synthetic,
                 blocking=True,
-                additional_deps=[train_key, holdout_key],
-                description=f"{gate.replace('_', ' ')} gate on the synthetic {spec.name} table, thresholds from its spec.",
+                additional_deps=[keys.train, keys.holdout],
+                description=f"{gate.question} A gate on the synthetic {spec.name} table, thresholds from its spec.",
             )
-            for gate in gates
+            for gate in applicable_gates(spec)
         ],
         name=f"{spec.name}_synthetic_gates",
         pool="duckdb",
@@ -107,9 +103,9 @@ def build_checks(
                 for column in spec.identifier_columns
             }
         validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values)
-        folder = reports.dataset_folder(spec.name)
+        files = reports.for_dataset(spec.name)
         report = write_validation_report(
-            folder / REPORT_FILE,
+            files.validation_report,
             f"Validation of synthetic {spec.name} ({version})",
             spec,
             train,
@@ -118,11 +114,11 @@ def build_checks(
         )
         context.log.info(f"{spec.name}: validation report written to {report}")
         for outcome in validation.outcomes:
-            write_outcome(folder, version, outcome)
+            write_outcome(files, version, outcome)
             yield check_result(
                 outcome,
                 check_name=outcome.name,
-                asset_key=synthetic_key,
+                asset_key=keys.synthetic,
                 extra_metadata={"report": dg.MetadataValue.path(str(report))},
             )
 

@@ -9,13 +9,8 @@ from accrete.tables import DatasetTables
 from accrete.validation.gate_log import read_outcomes
 from accrete.validation.report_html import outcomes_markdown
 from accrete.warehouse import read_table
+from assets.asset_keys import DatasetAssetKeys, Group
 from resources import DuckDBWarehouse, ReportFolder
-
-REPORT_FILE = "validation_report.html"
-
-
-def validation_report_key(spec: DatasetSpec) -> dg.AssetKey:
-    return dg.AssetKey(f"{spec.name}_validation_report")
 
 
 def read_synthetic(connection, spec: DatasetSpec) -> tuple[pd.DataFrame, str]:
@@ -25,13 +20,14 @@ def read_synthetic(connection, spec: DatasetSpec) -> tuple[pd.DataFrame, str]:
     return frame, synthetic_generator_version(connection, tables.synthetic)
 
 
-def build_validation_report_asset(spec: DatasetSpec, synthetic_key: dg.AssetKey) -> dg.AssetsDefinition:
+def build_validation_report_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     tables = DatasetTables(spec.name)
+    keys = DatasetAssetKeys(spec.name)
 
     @dg.asset(
-        key=validation_report_key(spec),
-        deps=[synthetic_key],
-        group_name="report",
+        key=keys.validation_report,
+        deps=[keys.synthetic],
+        group_name=Group.REPORT,
         kinds={"html"},
         pool="duckdb",
         description=(
@@ -44,9 +40,9 @@ def build_validation_report_asset(spec: DatasetSpec, synthetic_key: dg.AssetKey)
         """The evidence a reviewer reads before synthetic rows are mixed or shared."""
         with warehouse.connect(read_only=True) as connection:
             version = synthetic_generator_version(connection, tables.synthetic)
-        folder = reports.dataset_folder(spec.name)
-        outcomes = read_outcomes(folder, version)
-        path = folder / REPORT_FILE
+        files = reports.for_dataset(spec.name)
+        outcomes = read_outcomes(files, version)
+        path = files.validation_report
         return dg.MaterializeResult(
             metadata={
                 "summary": dg.MetadataValue.md(outcomes_markdown(outcomes)),

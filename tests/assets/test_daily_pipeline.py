@@ -19,7 +19,7 @@ import pytest
 
 from accrete.ingest.replay import replay
 from accrete.spec import load_spec
-from assets.partitions import daily_asset_keys
+from assets.asset_keys import DatasetAssetKeys
 from tests.conftest import REPO
 from tests.postgres_server import postgres_server, write_postgres_dagster_yaml  # noqa: F401
 
@@ -40,7 +40,10 @@ def run_days(environment: dict[str, str], first: str, last: str) -> subprocess.C
             *("asset", "materialize", "-m", "orchestration.definitions"),
             *(
                 "--select",
-                ",".join(key.to_user_string() for key in daily_asset_keys(load_spec(FLIGHTS / "spec.yaml"))),
+                ",".join(
+                    key.to_user_string()
+                    for key in DatasetAssetKeys(load_spec(FLIGHTS / "spec.yaml").name).daily
+                ),
             ),
             *("--partition-range", f"{first}...{last}"),
         ],

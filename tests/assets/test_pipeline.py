@@ -155,6 +155,18 @@ def test_mixed_table_tags_provenance_and_caps_synthetic_share(pipeline):
     assert unlabelled[0][0] == 0
 
 
+def test_the_mixed_step_records_the_kept_generations_for_the_next_generator(pipeline):
+    accrete_home, _, instance, _ = pipeline
+    observation = (
+        instance.fetch_observations(dg.AssetKey("adult_generations"), limit=1).records[0].asset_observation
+    )
+    kept = query(
+        accrete_home, "select count(*), count(distinct _generator_version) from synthetic.adult_generations"
+    )
+    assert observation.metadata["dagster/row_count"].value == kept[0][0] > 0
+    assert observation.metadata["generations"].value == kept[0][1] == 1
+
+
 def test_running_again_adds_nothing_and_reproduces_the_generator(pipeline):
     accrete_home, _, instance, _ = pipeline
     before = query(accrete_home, "select count(*), count(distinct _row_id) from real.adult_real_accumulated")
@@ -184,6 +196,7 @@ def test_rejected_landing_file_fails_ingestion_and_writes_nothing(pipeline):
     finally:
         corrupt.unlink()
     assert not result.success
+    assert not any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
     failure = next(event for event in result.all_events if event.is_step_failure)
     assert "Landing file rejected, nothing was written: adult-zz.csv.gz" in str(
         failure.step_failure_data.error

@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from accrete.validation.gates import GATES, applicable_gates
+from assets.asset_keys import DatasetAssetKeys, Group
 from orchestration.definitions import defs
 
 PYTHON_ASSETS = ["raw_adult", "adult_generator", "adult_synthetic", "adult_mixed", "adult_data_card"]
@@ -12,7 +14,8 @@ def test_definitions_hold_the_whole_chain():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert set(PYTHON_ASSETS + DBT_MODELS) <= keys
-    assert graph.get(dg.AssetKey("adult_generator")).parent_keys == {dg.AssetKey("adult_real_train")}
+    keys = DatasetAssetKeys("adult")
+    assert graph.get(keys.generator).parent_keys == {keys.train, keys.generations}
     assert dg.AssetKey("raw_adult") in graph.get(dg.AssetKey("stg_adult")).parent_keys
 
 
@@ -21,7 +24,7 @@ def test_every_asset_has_a_description_group_and_kind():
     for name in PYTHON_ASSETS + DBT_MODELS:
         node = graph.get(dg.AssetKey(name))
         assert node.description and len(node.description) > 30, name
-        assert node.group_name in {"ingest", "clean", "real", "generate", "synthesize", "mix", "report"}, name
+        assert node.group_name in vars(Group).values(), name
         assert node.kinds, name
 
 
@@ -37,6 +40,27 @@ def test_gates_are_blocking_checks():
         ("adult_clean", "spec_expectations"),
     ]:
         assert checks[key].blocking, key
+
+
+def test_the_kept_generations_are_an_external_asset_feeding_the_next_generator():
+    graph = defs.resolve_asset_graph()
+    keys = DatasetAssetKeys("adult")
+    generations = graph.get(keys.generations)
+    assert not generations.is_materializable
+    assert "adult_mixed" in generations.description
+    assert keys.generations in graph.get(keys.generator).parent_keys
+
+
+def test_declared_gate_checks_are_the_registry_gates_that_apply(adult_spec):
+    declared = {
+        spec.name
+        for assets_def in defs.resolve_asset_graph().assets_defs
+        for spec in assets_def.check_specs
+        if spec.asset_key == DatasetAssetKeys("adult").synthetic
+    }
+    gates = {gate.name for gate in applicable_gates(adult_spec)}
+    assert declared == gates | {"spec_expectations"}
+    assert gates <= {gate.name for gate in GATES}
 
 
 def test_warehouse_steps_share_one_pool_and_training_has_the_gpu():

@@ -62,6 +62,14 @@ def test_prod_yaml_is_a_valid_instance_config():
     assert config["run_retries"]["enabled"] is True
 
 
+@pytest.mark.parametrize("instance_folder", ["local", "prod"])
+def test_a_failed_step_or_gate_does_not_rerun_the_run(instance_folder: str):
+    """A dead run is retried; a run failed by a verdict (a gate, a rejected file) is not re-run."""
+    config, _ = dagster_instance_config(str(PROD_DAGSTER_YAML.parent.parent / instance_folder))
+    assert config["run_retries"]["enabled"] is True
+    assert config["run_retries"]["retry_on_asset_or_op_failure"] is False
+
+
 def test_instance_validation_rejects_a_broken_copy(tmp_path: Path):
     """The validator used above does catch mistakes (a misspelt storage field)."""
     broken = prod_config()
