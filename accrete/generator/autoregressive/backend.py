@@ -1,8 +1,8 @@
 """Accrete's own generator: an autoregressive torch model over tokenised columns.
 
-Columns are encoded to tokens (``encoding``), the network (``autoregressive_net``) learns
-each column's distribution given the columns before it, and sampling draws the columns
-in order. Conditioned columns are placed first and fixed, so conditional sampling is
+Columns are encoded to tokens (``encoders``), the network (``network``) learns each column's
+distribution given the columns before it (``trainer``), and sampling (``sampler``) draws the
+columns in order. Conditioned columns are placed first and fixed, so conditional sampling is
 exact and costs the same as unconditional sampling.
 """
 
@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +19,12 @@ import pandas as pd
 import torch
 
 from accrete.generator.autoregressive import process_group
+from accrete.generator.autoregressive.device import resolve_device, torch_threads
 from accrete.generator.autoregressive.encoders import ColumnEncoder, make_encoder
 from accrete.generator.autoregressive.network import AutoregressiveNet
+from accrete.generator.autoregressive.sampler import sample_rows
 from accrete.generator.autoregressive.settings import MODEL_SHAPE_SETTINGS, validate_settings
+from accrete.generator.autoregressive.torchrun_launcher import fit_with_torchrun
 from accrete.generator.autoregressive.trainer import TrainingRun
 from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
 from accrete.table_schema import TableSchema
@@ -33,27 +33,6 @@ MODEL_FILE = "model.pt"
 MANIFEST_FILE = "generator.json"
 MODEL_FORMAT = "accrete-autoregressive"
 FORMAT_VERSION = 1
-
-
-@contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch CPU threads, then restore the previous number."""
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def resolve_device(requested: str) -> torch.device:
-    """``auto`` picks CUDA when a GPU is visible, else the CPU."""
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise GeneratorError("setting 'device': 'cuda' requested but no CUDA device is available")
-    return torch.device(requested)
 
 
 def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[ColumnEncoder]:
@@ -99,10 +78,8 @@ class AutoregressiveBackend(GeneratorBackend):
       Training steps are small, so one thread per process is usually the fastest, and far faster
       than several threads on a busy machine; scale out with processes.
     - ``sample_threads`` (int or None, None): threads drawing 4,096-row chunks in parallel while
-      sampling (None: every core this process may use). Each runs torch on one thread: torch's
-      own intra-op threads spin at every operation's barrier, and with the other core of a
-      2-core machine busy training, a 500,000-row Adult draw took a median of 36.6 s with two of
-      them against 1.5 s with two chunk threads. The rows drawn do not depend on this setting.
+      sampling (None: every core this process may use). Each runs torch on one thread, in place
+      of torch's own intra-op threads. The rows drawn do not depend on this setting.
     """
 
     name = "autoregressive"
@@ -135,8 +112,11 @@ class AutoregressiveBackend(GeneratorBackend):
         missing = [name for name in self.schema.names if name not in data.columns]
         if missing:
             raise GeneratorError(f"training data lacks the schema's columns: {', '.join(missing)}")
-        if self.config["distributed_processes"] > 1 and not process_group.in_process_group():
-            return process_group.fit_with_torchrun(self, data, progress)
+        processes = self.config["distributed_processes"]
+        if processes > 1 and not process_group.in_process_group():
+            trained, report = fit_with_torchrun(self, processes, data, progress)
+            self.encoders, self.net = trained.encoders, trained.net
+            return report
         started = time.perf_counter()
         tokens = self._fit_encoders(data)
         if len(tokens) < 2:
@@ -161,32 +141,11 @@ class AutoregressiveBackend(GeneratorBackend):
         unknown = [name for name in conditions if name not in self.schema.names]
         if unknown:
             raise GeneratorError(f"conditions name columns not in the schema: {', '.join(unknown)}")
-        index = {encoder.column.name: position for position, encoder in enumerate(self.encoders)}
-        fixed = {
-            index[name]: self.encoders[index[name]].condition_token(value)
-            for name, value in conditions.items()
-        }
         sample_seed = self.seed if seed is None else seed
-        generator = torch.Generator().manual_seed(sample_seed)
         workers = self.config["sample_threads"] or len(os.sched_getaffinity(0))
-        with torch_threads(1):
-            tokens = self.net.sample(num_rows, fixed, generator, workers).numpy()
-
-        def decode(position: int) -> pd.Series | np.ndarray:
-            encoder = self.encoders[position]
-            if encoder.column.name in conditions:
-                return encoder.condition_values(conditions[encoder.column.name], num_rows)
-            within_bins = None
-            if encoder.places_within_bins:
-                within_bins = np.random.default_rng([sample_seed, position]).random(
-                    num_rows, dtype=np.float32
-                )
-            return encoder.decode(tokens[position], within_bins)
-
-        with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL: numbers decode in parallel
-            decoded = dict(zip(index, pool.map(decode, range(len(self.encoders))), strict=True))
-        columns = {name: decoded[name] for name in self.schema.names}
-        return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
+        return sample_rows(
+            self.net, self.encoders, self.schema.names, num_rows, conditions, sample_seed, workers
+        )
 
     def save(self, directory: Path) -> list[Path]:
         if self.net is None:

@@ -1,0 +1,308 @@
+"""Sampling rows from a trained AutoregressiveNet: tokens column by column, then decoded values.
+
+Because the network's state is a sum of embeddings, drawing a column updates it with one
+embedding lookup. Rows are drawn in chunks (on the CPU; a GPU draws them all at once) with
+tokens-by-rows logits, so every reduction of the inverse-CDF draw runs along contiguous rows. The leading free columns, whose preceding
+tokens take few combinations, are drawn from distributions tabulated once per combination.
+Conditioned columns are placed first with their tokens fixed, and the rest are drawn in
+order, so conditional sampling is exact.
+
+Each chunk has its own seed, drawn from the sample's seed, and is drawn by one of ``workers``
+threads with torch on one thread each, so the rows do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional
+
+from accrete.generator.autoregressive.device import torch_threads
+from accrete.generator.autoregressive.encoders import ColumnEncoder
+from accrete.generator.autoregressive.network import AutoregressiveNet, FactorizedHead
+
+SAMPLING_CHUNK_ROWS = 4_096
+"""Rows sampled at a time on the CPU: keeps the working set in cache and memory bounded."""
+PREFIX_TABLE_STATES = 16_384
+"""Most combinations of the tabulated leading columns' tokens (their states: 2 MB at hidden 32)."""
+CUMULATIVE_BLOCK_TOKENS = 64
+"""Tokens per block of the blocked running sum used by the inverse-CDF draw."""
+
+
+def sample_rows(
+    net: AutoregressiveNet,
+    encoders: list[ColumnEncoder],
+    names: list[str],
+    num_rows: int,
+    conditions: dict[str, Any],
+    seed: int,
+    workers: int,
+) -> pd.DataFrame:
+    """``num_rows`` rows with the columns ``names``, in that order, drawn with ``seed``.
+
+    ``encoders``: one per column of ``net``, in its modelling order; ``conditions``: the value
+    of some columns in every row (GeneratorError from the encoder for one the model cannot
+    emit). ``workers`` threads draw chunks of rows and then decode columns.
+    """
+    index = {encoder.column.name: position for position, encoder in enumerate(encoders)}
+    fixed = {index[name]: encoders[index[name]].condition_token(value) for name, value in conditions.items()}
+    generator = torch.Generator().manual_seed(seed)
+    with torch_threads(1):
+        tokens = sample_tokens(net, num_rows, fixed, generator, workers).numpy()
+
+    def decode(position: int) -> pd.Series | np.ndarray:
+        encoder = encoders[position]
+        if encoder.column.name in conditions:
+            return encoder.condition_values(conditions[encoder.column.name], num_rows)
+        within_bins = None
+        if encoder.places_within_bins:
+            within_bins = np.random.default_rng([seed, position]).random(num_rows, dtype=np.float32)
+        return encoder.decode(tokens[position], within_bins)
+
+    with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL: numbers decode in parallel
+        decoded = dict(zip(index, pool.map(decode, range(len(encoders))), strict=True))
+    columns = {name: decoded[name] for name in names}
+    return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
+
+
+@torch.inference_mode()
+def sample_tokens(
+    net: AutoregressiveNet,
+    num_rows: int,
+    fixed_tokens: dict[int, int],
+    generator: torch.Generator,
+    workers: int = 1,
+) -> torch.Tensor:
+    """Tokens (columns, num_rows): ``fixed_tokens`` columns first, the rest in column order.
+
+    The leading free columns, whose preceding columns take few combinations of values, are
+    drawn from tables of their distributions computed once per combination; the rest from
+    the running state of each chunk of rows. On the CPU, ``workers`` threads draw chunks in
+    parallel; each chunk has its own seed from ``generator``, so the tokens do not depend on
+    the number of workers.
+    """
+    columns = len(net.vocab_sizes)
+    device = net.token_embedding.weight.device
+    samplers = [_column_sampler(net, column) for column in range(columns)]
+    base_state = net.absent_embedding.sum(0)
+    for column, token in fixed_tokens.items():
+        base_state = base_state + samplers[column].deltas[token]
+    free_columns = [column for column in range(columns) if column not in fixed_tokens]
+    free = [samplers[column] for column in free_columns]
+    prefix = PrefixTables.build(base_state, free)
+    draws = sum(sampler.uniforms_per_row for sampler in free)
+    output = torch.empty((columns, num_rows), dtype=torch.int64, device=device)
+    for column, token in fixed_tokens.items():
+        output[column] = token
+    chunk = SAMPLING_CHUNK_ROWS if device.type == "cpu" else max(num_rows, 1)
+    starts = range(0, num_rows, chunk)
+    seeds = torch.randint(2**62, (len(starts),), generator=generator, device=generator.device).tolist()
+
+    def sample_chunk(start: int, seed: int) -> None:
+        with torch.inference_mode():  # a per-thread mode
+            rows = min(chunk, num_rows - start)
+            chunk_generator = torch.Generator(device).manual_seed(seed)
+            uniforms = torch.rand((draws, rows), generator=chunk_generator, device=device)
+            chunk_output = [output[column, start : start + rows] for column in free_columns]
+            _sample_chunk(free, prefix, uniforms, chunk_output)
+
+    if workers == 1 or len(starts) == 1:
+        for start, seed in zip(starts, seeds, strict=True):
+            sample_chunk(start, seed)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(sample_chunk, starts, seeds))
+    return output
+
+
+def _column_sampler(net: AutoregressiveNet, column: int) -> ColumnSampler | FactorizedSampler:
+    """The sampling parameters of ``net``'s ``column``."""
+    start, size = net.column_starts[column], net.vocab_sizes[column]
+    head = net.heads[column]
+    deltas = net.token_embedding.weight[start : start + size] - net.absent_embedding[column]
+    if isinstance(head, FactorizedHead):
+        block_size = head.block_size
+        return FactorizedSampler(
+            blocks=_linear_sampler(net, column, head.block.weight, head.block.bias + head.block_mask, deltas),
+            head=head,
+            within_cumulator=torch.ones(block_size, block_size, device=deltas.device).tril_(),
+        )
+    masked_bias = head.bias + net.logit_mask[start : start + size]
+    return _linear_sampler(net, column, head.weight, masked_bias, deltas)
+
+
+def _linear_sampler(
+    net: AutoregressiveNet,
+    column: int,
+    weight: torch.Tensor,
+    masked_bias: torch.Tensor,
+    deltas: torch.Tensor,
+) -> ColumnSampler:
+    """A ColumnSampler over the outputs of a linear layer (tokens, or a factorized head's blocks)."""
+    size = len(weight)
+    block = min(size, CUMULATIVE_BLOCK_TOKENS)
+    padding = -size % block
+    blocks = (size + padding) // block
+    # Padding outputs get weight 0 (bias -inf): they sit after every real one and are never drawn.
+    return ColumnSampler(
+        gain=net.column_gain[column],
+        bias=net.column_bias[column],
+        head_weight=functional.pad(weight, (0, 0, 0, padding)),
+        head_bias=functional.pad(masked_bias, (0, padding), value=float("-inf"))[:, None],
+        block_cumulator=torch.ones(block, block, device=weight.device).tril_(),
+        offset_cumulator=torch.ones(blocks, blocks, device=weight.device).tril_(-1),
+        deltas=deltas,
+    )
+
+
+@dataclass(frozen=True)
+class ColumnSampler:
+    """One column's sampling parameters: the state-to-logits layers and the state update.
+
+    Running sums over the outputs are two small matrix products: within blocks of at most
+    CUMULATIVE_BLOCK_TOKENS outputs, then across blocks.
+    """
+
+    gain: torch.Tensor
+    bias: torch.Tensor
+    head_weight: torch.Tensor
+    """(padded outputs, hidden): the head's weight, zero rows for the padding outputs."""
+    head_bias: torch.Tensor
+    """(padded outputs, 1): the head's bias plus the mask of outputs never to emit (-inf)."""
+    block_cumulator: torch.Tensor
+    """(block, block) lower-triangular ones: running sums within a block."""
+    offset_cumulator: torch.Tensor
+    """(blocks, blocks) strictly lower-triangular ones: each block's offset, the earlier blocks' total."""
+    deltas: torch.Tensor
+    """(tokens, hidden): what a drawn token adds to the state (its embedding minus "absent")."""
+
+    uniforms_per_row = 1
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.deltas)
+
+    def activations(self, states: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """The column's hidden layer, ReLU(gain * state + bias), for ``states`` (rows, hidden)."""
+        return torch.addcmul(self.bias, states, self.gain, out=out).relu_()
+
+    def cumulative_weights(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(padded outputs, rows) running sums of exp(logits - max) for ``hidden`` activations."""
+        weights = torch.addmm(self.head_bias, self.head_weight, hidden.t())
+        weights = weights.sub_(weights.amax(dim=0)).exp_()
+        blocks = len(self.offset_cumulator)
+        if blocks == 1:
+            return self.block_cumulator @ weights
+        within = self.block_cumulator @ weights.view(blocks, -1, weights.shape[1])
+        within += (self.offset_cumulator @ within[:, -1])[:, None]
+        return within.view(weights.shape)
+
+    def draw(self, states: torch.Tensor, hidden: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+        """One token per row of ``states``; ``hidden``: a buffer of their shape, ``uniforms``: (1, rows)."""
+        return _draw_by_inverse_cdf(self.cumulative_weights(self.activations(states, hidden)), uniforms[0])
+
+
+@dataclass(frozen=True)
+class FactorizedSampler:
+    """Sampling of a FactorizedHead column: a block from ``blocks``, then a token within it."""
+
+    blocks: ColumnSampler
+    """Draws the block; its ``deltas`` are the column's tokens' state updates."""
+    head: FactorizedHead
+    within_cumulator: torch.Tensor
+    """(block size, block size) lower-triangular ones."""
+
+    uniforms_per_row = 2
+
+    @property
+    def deltas(self) -> torch.Tensor:
+        return self.blocks.deltas
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.blocks.deltas)
+
+    def draw(self, states: torch.Tensor, hidden: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+        """One token per row of ``states``; ``uniforms``: (2, rows), one for the block, one within it."""
+        hidden = self.blocks.activations(states, hidden)
+        blocks = _draw_by_inverse_cdf(self.blocks.cumulative_weights(hidden), uniforms[0])
+        weights = self.head.within_logits(hidden, blocks).t()
+        within = _draw_by_inverse_cdf(
+            self.within_cumulator @ weights.sub(weights.amax(dim=0)).exp_(), uniforms[1]
+        )
+        return (blocks * self.head.block_size + within).clamp_(max=self.vocab_size - 1)
+
+
+@dataclass(frozen=True)
+class PrefixTables:
+    """The leading free columns' distributions, tabulated for every combination of the tokens
+    before them, and the state after them: sampling those columns is a lookup and a draw.
+
+    A combination's index is its tokens read as a mixed-radix number, first column first.
+    Columns are tabulated while their combinations number at most PREFIX_TABLE_STATES.
+    """
+
+    cumulative: list[torch.Tensor]
+    """Per tabulated column, (tokens, combinations of the columns before it) cumulative weights."""
+    states: torch.Tensor
+    """(combinations of all tabulated columns, hidden): the state each combination leads to."""
+
+    @classmethod
+    def build(
+        cls, base_state: torch.Tensor, samplers: list[ColumnSampler | FactorizedSampler]
+    ) -> PrefixTables:
+        states = base_state[None, :]
+        cumulative = []
+        for sampler in samplers:
+            if (
+                isinstance(sampler, FactorizedSampler)
+                or len(states) * sampler.vocab_size > PREFIX_TABLE_STATES
+            ):
+                break
+            cumulative.append(sampler.cumulative_weights(sampler.activations(states)))
+            states = (states[:, None, :] + sampler.deltas[None, :, :]).flatten(0, 1)
+        return cls(cumulative, states)
+
+
+def _sample_chunk(
+    samplers: list[ColumnSampler | FactorizedSampler],
+    prefix: PrefixTables,
+    uniforms: torch.Tensor,
+    output: list[torch.Tensor],
+) -> None:
+    """Draw one chunk's tokens into ``output`` (one (rows,) tensor per free column): the
+    tabulated columns by their prefix code, the rest from the running state; ``uniforms``:
+    (draws, rows), each sampler's in turn."""
+    rows = uniforms.shape[1]
+    tabulated = len(prefix.cumulative)
+    prefix_code = torch.zeros(rows, dtype=torch.int64, device=uniforms.device)
+    for order, table in enumerate(prefix.cumulative):
+        output[order].copy_(_draw_by_inverse_cdf(table.index_select(1, prefix_code), uniforms[order]))
+        prefix_code.mul_(samplers[order].vocab_size).add_(output[order])
+    state = prefix.states.index_select(0, prefix_code)
+    hidden, looked_up = torch.empty_like(state), torch.empty_like(state)
+    used = tabulated
+    for order in range(tabulated, len(samplers)):
+        sampler = samplers[order]
+        output[order].copy_(sampler.draw(state, hidden, uniforms[used : used + sampler.uniforms_per_row]))
+        used += sampler.uniforms_per_row
+        if order < len(samplers) - 1:
+            state += torch.index_select(sampler.deltas, 0, output[order], out=looked_up)
+
+
+def _draw_by_inverse_cdf(cumulative: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
+    """One token per row: the first token whose cumulative weight reaches ``(1 - u) * total``.
+
+    ``cumulative``: (tokens, rows) running sums of unnormalised probabilities, overwritten;
+    ``uniforms``: (rows,) in [0, 1), overwritten. With the threshold in (0, total], a token of
+    zero probability is never drawn. The tokens still below the threshold are counted with an
+    in-place float comparison, which vectorises far better than one producing booleans.
+    """
+    total = cumulative[-1]
+    threshold = uniforms.mul_(total).neg_().add_(total)
+    return cumulative.lt_(threshold).sum(dim=0).long().clamp_(max=len(cumulative) - 1)
