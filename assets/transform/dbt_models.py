@@ -12,7 +12,17 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from accrete.spec import DatasetSpec
-from accrete.transform.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, dataset_tag
+from accrete.transform.dbt_models import (
+    CLEAN_SCHEMA,
+    DAILY_TAG,
+    PARTITION_END,
+    PARTITION_START,
+    RAW_SOURCE,
+    REAL_SCHEMA,
+    STAGING_SCHEMA,
+    dataset_tag,
+)
+from assets.asset_keys import DatasetAssetKeys, Group
 from assets.partitions import partitioned_options
 from resources.dbt_cli import accrete_dbt_project
 
@@ -24,13 +34,26 @@ if not DBT_PROJECT.manifest_path.exists():
     )
 
 
+GROUP_OF_SCHEMA = {STAGING_SCHEMA: Group.CLEAN, CLEAN_SCHEMA: Group.CLEAN, REAL_SCHEMA: Group.REAL}
+"""The stage group of the models in each dbt schema."""
+
+
 class AccreteDbtTranslator(DagsterDbtTranslator):
-    """Models are keyed by their name alone (stg_adult, adult_clean, ...), like the Python assets."""
+    """The dbt project in the asset graph: models keyed by their name alone (stg_adult, adult_clean,
+    ...) like the Python assets and grouped by the stage their schema holds; a table of the raw
+    source is the ingestion asset of its dataset, so lineage runs from landing files to the models."""
 
     def get_asset_key(self, dbt_resource_props) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "model":
-            return dg.AssetKey(dbt_resource_props["name"])
+        kind, name = dbt_resource_props["resource_type"], dbt_resource_props["name"]
+        if kind == "model":
+            return dg.AssetKey(name)
+        if kind == "source" and dbt_resource_props["source_name"] == RAW_SOURCE:
+            return DatasetAssetKeys(name).raw
         return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props) -> str | None:
+        schema = dbt_resource_props.get("config", {}).get("schema")
+        return GROUP_OF_SCHEMA.get(schema) or super().get_group_name(dbt_resource_props)
 
 
 DBT_ASSET_OPTIONS = {

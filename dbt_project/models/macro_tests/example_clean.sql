@@ -1,0 +1,1 @@
+{{ accrete_clean(ref('stg_example')) }}

@@ -1,0 +1,1 @@
+{{ accrete_staging(ref('example_raw')) }}
