@@ -78,6 +78,11 @@ def _describe_failure(result) -> str:
     return f"| `{column}` | {config.type} | observed {observed} |"
 
 
+def suite_outcome_name(label: str) -> str:
+    """The verdict name of the suite run on the ``label`` table (``clean`` or ``synthetic``)."""
+    return f"great_expectations_{label}"
+
+
 def run_suite(
     frame: pd.DataFrame, spec: DatasetSpec, min_rows: int, max_rows: int | None, label: str
 ) -> GateOutcome:
@@ -105,7 +110,7 @@ def run_suite(
         summary = f"All {total} expectations from the {spec.name} spec hold on the {label} table ({len(frame):,} rows)."
         details = ""
     return GateOutcome(
-        name=f"great_expectations_{label}",
+        name=suite_outcome_name(label),
         passed=not failures,
         summary=summary,
         metrics={"expectations": total, "failed": len(failures), "rows": len(frame)},

@@ -4,13 +4,16 @@ import dagster as dg
 
 from accrete.mix.mixed import keep_generation, mixed_table_sql, synthetic_rows_allowed
 from accrete.spec import DatasetSpec
+from accrete.synthetic.sample import synthetic_generator_version
 from accrete.tables import DatasetTables
+from accrete.validation.gate_log import read_outcomes
+from accrete.validation.release_guard import release_problems
 from accrete.warehouse import row_count, transaction
 from assets.asset_keys import DatasetAssetKeys, Group
 from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.metadata import column_lineage, table_metadata
 from assets.mix.generations import generations_observation
-from resources import DuckDBWarehouse
+from resources import DuckDBWarehouse, ReportFolder
 
 
 def build_mixed_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -32,9 +35,23 @@ def build_mixed_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             "holdout is kept out so it can still judge those models."
         ),
     )
-    def mixed(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-        """More training data without losing the real data: synthetic rows are added, never substituted."""
+    def mixed(
+        context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportFolder
+    ) -> dg.MaterializeResult:
+        """More training data without losing the real data: synthetic rows are added, never substituted.
+
+        A generation is kept only when every gate recorded a passing verdict for it, whoever
+        started the step; otherwise nothing is written.
+        """
         with warehouse.connect() as connection:
+            version = synthetic_generator_version(connection, tables.synthetic)
+            problems = release_problems(spec, read_outcomes(reports.for_dataset(spec.name), version))
+            if problems:
+                raise dg.Failure(
+                    description=f"{spec.name}: synthetic generation {version} is not released, nothing "
+                    "was mixed or kept: " + "; ".join(problems),
+                    allow_retries=False,
+                )
             real_rows = row_count(connection, tables.train)
             with transaction(connection):
                 available = keep_generation(connection, tables.synthetic, tables.generations)

@@ -1,5 +1,7 @@
 """The whole asset graph materialized in-process on small real data, with real dbt and DuckDB."""
 
+import json
+
 import dagster as dg
 import duckdb
 import pytest
@@ -165,6 +167,29 @@ def test_the_mixed_step_records_the_kept_generations_for_the_next_generator(pipe
     )
     assert observation.metadata["dagster/row_count"].value == kept[0][0] > 0
     assert observation.metadata["generations"].value == kept[0][1] == 1
+
+
+def test_mixing_by_hand_after_a_failed_gate_keeps_nothing(pipeline):
+    """The data guard: whoever launches the mixed step, a generation without passing verdicts stays out."""
+    accrete_home, _, instance, _ = pipeline
+    version = query(accrete_home, "select any_value(_generator_version) from synthetic.adult_synthetic")[0][0]
+    verdict = accrete_home / "reports" / "adult" / "gates" / version / "detection.json"
+    recorded = verdict.read_text()
+    verdict.write_text(json.dumps({**json.loads(recorded), "passed": False, "summary": "planted failure"}))
+    tables = "(select count(*) from mixed.adult_mixed), (select count(*) from synthetic.adult_generations)"
+    before = query(accrete_home, f"select {tables}")
+    try:
+        result = materialize(instance, [dg.AssetKey("adult_mixed")])
+    finally:
+        verdict.write_text(recorded)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert f"synthetic generation {version} is not released, nothing was mixed or kept" in str(
+        failure.step_failure_data.error
+    )
+    assert "detection: failed (planted failure)" in str(failure.step_failure_data.error)
+    assert not any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
+    assert query(accrete_home, f"select {tables}") == before
 
 
 def test_running_again_adds_nothing_and_reproduces_the_generator(pipeline):

@@ -1,0 +1,99 @@
+"""``accrete validate``: every gate of a spec on any synthetic table, from any generator.
+
+The same functions judge the pipeline's synthetic tables: the spec's great-expectations suite
+(``spec_expectations``) and every gate of the registry that applies to the spec. Verdicts go to
+the terminal, and on request to a JSON file and the HTML report, written only once every verdict
+is known.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from accrete.spec import SpecError, load_spec
+from accrete.table_files import TableFileError, read_training_table
+from accrete.validation.expectations import run_suite
+from accrete.validation.outcome import GateOutcome
+from accrete.validation.suite import validate_synthetic, write_validation_report
+
+SUITE_GATE = "spec_expectations"
+"""The name of the expectations suite's verdict, as the pipeline's check is named."""
+
+
+def verdicts_document(outcomes: dict[str, GateOutcome]) -> dict:
+    """The JSON verdicts: ``{"gates": {name: {"passed", "summary", "metrics"}}}``."""
+    return {
+        "gates": {
+            name: {"passed": outcome.passed, "summary": outcome.summary, "metrics": outcome.metrics}
+            for name, outcome in outcomes.items()
+        }
+    }
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.command()
+@click.option("--spec", "spec_path", type=FILE, required=True, help="The dataset spec (spec.yaml).")
+@click.option(
+    "--real",
+    "real_path",
+    type=FILE,
+    required=True,
+    help="Real rows the generator learned from (CSV or Parquet).",
+)
+@click.option(
+    "--holdout", "holdout_path", type=FILE, required=True, help="Real rows the generator never saw."
+)
+@click.option("--synthetic", "synthetic_path", type=FILE, required=True, help="The synthetic rows to judge.")
+@click.option("--json", "json_path", type=FILE, help="Write the verdicts as JSON here.")
+@click.option("--html", "html_path", type=FILE, help="Write the HTML validation report here.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampled scores.")
+def validate(
+    spec_path: Path,
+    real_path: Path,
+    holdout_path: Path,
+    synthetic_path: Path,
+    json_path: Path | None,
+    html_path: Path | None,
+    seed: int,
+) -> None:
+    """Judge a synthetic table by every gate its spec allows; exit 0 only when all pass."""
+    try:
+        spec = load_spec(spec_path)
+        train, identifiers = read_training_table(real_path, spec)
+        holdout, _ = read_training_table(holdout_path, spec, reference=train)
+        synthetic, _ = read_training_table(synthetic_path, spec, reference=train)
+    except (SpecError, TableFileError) as error:
+        raise click.UsageError(str(error)) from error
+    identifier_values = {name: identifiers[name].dropna() for name in identifiers.columns}
+    suite = run_suite(synthetic, spec, min_rows=1, max_rows=None, label="synthetic")
+    validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values, seed=seed)
+    outcomes = {SUITE_GATE: suite} | {outcome.name: outcome for outcome in validation.outcomes}
+    for name, outcome in outcomes.items():
+        click.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {name:<28} {outcome.summary}")
+    if json_path:
+        _write_atomically(json_path, json.dumps(verdicts_document(outcomes), indent=2, default=float))
+    if html_path:
+        title = f"Validation of {synthetic_path.name} against the {spec.name} spec"
+        write_validation_report(html_path, title, spec, train, synthetic, validation)
+    failed = [name for name, outcome in outcomes.items() if not outcome.passed]
+    click.echo(
+        f"{len(outcomes) - len(failed)} of {len(outcomes)} gates passed"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    raise SystemExit(1 if failed else 0)
