@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RAW_SCHEMA = "raw"
+"""Landing files as delivered, one table per dataset (written by ingestion; dbt's ``raw`` source)."""
+STAGING_SCHEMA, CLEAN_SCHEMA, REAL_SCHEMA = "staging", "clean", "real"
+"""The dbt models: staging views, cleaned tables, accumulated real tables and their splits."""
+SYNTHETIC_SCHEMA, MIXED_SCHEMA = "synthetic", "mixed"
+"""Sampled rows and kept generations; real rows mixed with synthetic ones."""
+
 
 @dataclass(frozen=True)
 class DatasetTables:
@@ -17,7 +24,7 @@ class DatasetTables:
 
     @property
     def raw(self) -> str:
-        return f"raw.{self.dataset}"
+        return f"{RAW_SCHEMA}.{self.dataset}"
 
     @property
     def staged_model(self) -> str:
@@ -41,19 +48,19 @@ class DatasetTables:
 
     @property
     def clean(self) -> str:
-        return f"clean.{self.clean_model}"
+        return f"{CLEAN_SCHEMA}.{self.clean_model}"
 
     @property
     def accumulated(self) -> str:
-        return f"real.{self.accumulated_model}"
+        return f"{REAL_SCHEMA}.{self.accumulated_model}"
 
     @property
     def train(self) -> str:
-        return f"real.{self.train_model}"
+        return f"{REAL_SCHEMA}.{self.train_model}"
 
     @property
     def holdout(self) -> str:
-        return f"real.{self.holdout_model}"
+        return f"{REAL_SCHEMA}.{self.holdout_model}"
 
     def stages(self) -> dict[str, str]:
         """Every table of the chain, in pipeline order, by a short name for people."""
@@ -70,13 +77,13 @@ class DatasetTables:
 
     @property
     def synthetic(self) -> str:
-        return f"synthetic.{self.dataset}_synthetic"
+        return f"{SYNTHETIC_SCHEMA}.{self.dataset}_synthetic"
 
     @property
     def generations(self) -> str:
         """Every synthetic generation that passed the gates, kept for the mixed table."""
-        return f"synthetic.{self.dataset}_generations"
+        return f"{SYNTHETIC_SCHEMA}.{self.dataset}_generations"
 
     @property
     def mixed(self) -> str:
-        return f"mixed.{self.dataset}_mixed"
+        return f"{MIXED_SCHEMA}.{self.dataset}_mixed"

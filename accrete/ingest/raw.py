@@ -17,7 +17,7 @@ import pandas as pd
 
 from accrete.ingest.landing import LandingFile, find_landing_files, partition_landing_files, read_landing_file
 from accrete.spec import DatasetSpec
-from accrete.tables import DatasetTables
+from accrete.tables import RAW_SCHEMA, DatasetTables
 from accrete.warehouse import table_exists, transaction
 
 RAW_LINEAGE_COLUMNS = {
@@ -51,7 +51,7 @@ def _stored_hashes(connection: duckdb.DuckDBPyConnection, table: str) -> dict[st
 def _create_raw_table(connection: duckdb.DuckDBPyConnection, spec: DatasetSpec, table: str) -> None:
     columns = [f"{name} {kind}" for name, kind in RAW_LINEAGE_COLUMNS.items()]
     columns += [f"{name} varchar" for name in spec.columns]
-    connection.execute("create schema if not exists raw")
+    connection.execute(f"create schema if not exists {RAW_SCHEMA}")
     connection.execute(f"create table if not exists {table} ({', '.join(columns)})")
     existing = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
     expected = [*RAW_LINEAGE_COLUMNS, *spec.columns]

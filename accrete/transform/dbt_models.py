@@ -20,14 +20,12 @@ from pathlib import Path
 import yaml
 
 from accrete.spec import FALSE_TOKENS, MISSING_FLAG_SUFFIX, TRUE_TOKENS, ColumnSpec, DatasetSpec, load_specs
-from accrete.tables import DatasetTables
+from accrete.tables import CLEAN_SCHEMA, RAW_SCHEMA, REAL_SCHEMA, STAGING_SCHEMA, DatasetTables
 
 HEADER = "# Generated from datasets/{name}/spec.yaml by accrete.transform.dbt_models: edit the spec, not this file.\n"
 
-RAW_SOURCE = "raw"
+RAW_SOURCE = RAW_SCHEMA
 """The dbt source of the landing tables; its table ``<name>`` is ``raw.<name>``, written by ingestion."""
-STAGING_SCHEMA, CLEAN_SCHEMA, REAL_SCHEMA = "staging", "clean", "real"
-"""The warehouse schemas of the staging views, the cleaned tables and the accumulated real tables."""
 
 DAILY_TAG = "daily"
 PARTITION_START = "ACCRETE_PARTITION_START"
@@ -197,7 +195,7 @@ def render_properties(spec: DatasetSpec) -> str:
     """The dbt source and models of one dataset: configs, the meta the macros read, descriptions, tests."""
     source = {
         "name": RAW_SOURCE,
-        "schema": RAW_SOURCE,
+        "schema": RAW_SCHEMA,
         "tables": [
             {"name": spec.name, "description": f"Landing files of {spec.name} as delivered (all text)."}
         ],

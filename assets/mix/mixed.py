@@ -5,7 +5,7 @@ import dagster as dg
 from accrete.mix.mixed import keep_generation, mixed_table_sql, synthetic_rows_allowed
 from accrete.spec import DatasetSpec
 from accrete.synthetic.sample import synthetic_generator_version
-from accrete.tables import DatasetTables
+from accrete.tables import MIXED_SCHEMA, DatasetTables
 from accrete.validation.gate_log import read_outcomes
 from accrete.validation.release_guard import release_problems
 from accrete.warehouse import row_count, transaction
@@ -56,7 +56,7 @@ def build_mixed_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             with transaction(connection):
                 available = keep_generation(connection, tables.synthetic, tables.generations)
                 allowed = synthetic_rows_allowed(real_rows, available, spec.mix.max_synthetic_share)
-                connection.execute("create schema if not exists mixed")
+                connection.execute(f"create schema if not exists {MIXED_SCHEMA}")
                 connection.execute(
                     f"create or replace table {tables.mixed} as "
                     + mixed_table_sql(tables.train, tables.generations, columns, allowed)

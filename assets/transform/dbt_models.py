@@ -12,16 +12,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from accrete.spec import DatasetSpec
-from accrete.transform.dbt_models import (
-    CLEAN_SCHEMA,
-    DAILY_TAG,
-    PARTITION_END,
-    PARTITION_START,
-    RAW_SOURCE,
-    REAL_SCHEMA,
-    STAGING_SCHEMA,
-    dataset_tag,
-)
+from accrete.tables import CLEAN_SCHEMA, REAL_SCHEMA, STAGING_SCHEMA
+from accrete.transform.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, RAW_SOURCE, dataset_tag
 from assets.asset_keys import DatasetAssetKeys, Group
 from assets.partitions import partitioned_options
 from resources.dbt_cli import accrete_dbt_project
