@@ -219,20 +219,37 @@ class CollapseMonitorSpec(_Strict):
 
 
 class GatesSpec(_Strict):
-    """Thresholds of the blocking validation gates (each with a default that suits most tables)."""
+    """Thresholds of the blocking validation gates (each with a default that suits most tables).
+
+    Privacy, value-range and representation thresholds apply to the near end of a 95% interval:
+    a gate fails only when the difference from fresh real rows is beyond sampling noise. Measured
+    values behind each default are in the comments; the tables are in bench/README.md.
+    """
 
     min_quality: float = Field(default=0.75, ge=0.0, le=1.0)
     min_column_shapes: float = Field(default=0.8, ge=0.0, le=1.0)
     min_column_pair_trends: float = Field(default=0.8, ge=0.0, le=1.0)
     min_diagnostic: float = Field(default=0.95, ge=0.0, le=1.0)
     fidelity_max_rows: int = Field(default=20_000, gt=0)
-    max_detection_auc: float = Field(default=0.9, ge=0.5, le=1.0)
+    # Held-out AUC, real holdout vs synthetic. Measured: fresh Adult rows 0.501, the bundled
+    # generator 0.539 on Adult (95% CI 0.526-0.551) and 0.614 on the flights first week
+    # (0.583-0.645); columns sampled independently 0.989, a 1%-jittered copy 0.999.
+    max_detection_auc: float = Field(default=0.75, ge=0.5, le=1.0)
     min_utility_ratio: float = Field(default=0.9, ge=0.0)
-    dcr_max_share_above_expected: float = Field(default=0.1, ge=0.0, le=1.0)
-    dcr_min_p5_ratio: float = Field(default=0.5, ge=0.0)
-    max_copy_rate_above_holdout: float = Field(default=0.01, ge=0.0, le=1.0)
-    max_rare_combination_rate_above_holdout: float = Field(default=0.02, ge=0.0, le=1.0)
+    # Share closer to training than to holdout, above its expectation. Measured (low end of the
+    # interval minus expected): bundled generator -0.002 on Adult, +0.013 on flights; GaussianCopula
+    # on 3,000 Adult rows +0.028 (a smooth model fitted to the sample, no close records); copies +0.2.
+    dcr_max_share_above_expected: float = Field(default=0.05, ge=0.0, le=1.0)
+    # Share of synthetic rows nearer to training than the holdout's 5th-percentile distance (fresh
+    # rows: 5%). Measured: fresh Adult rows 5.2%, bundled generator 4.6% on Adult and 7.9% on flights
+    # (95% CI 7.2-8.7%); fresh rows with 5% training rows 9.9% (9.3-10.6%), generator + 5%: 14.1%.
+    dcr_max_close_share: float = Field(default=0.08, ge=0.0, le=1.0)
+    max_copy_rate_above_holdout: float = Field(default=0.0, ge=0.0, le=1.0)
+    max_rare_combination_rate_above_holdout: float = Field(default=0.0, ge=0.0, le=1.0)
+    max_out_of_range_rate_above_holdout: float = Field(default=0.0, ge=0.0, le=1.0)
     representation_max_relative_drop: float = Field(default=0.25, ge=0.0, le=1.0)
+    # Measured largest rise: bundled generator +1% on Adult, fresh Adult rows +8%; a group at 3x +173%.
+    representation_max_relative_rise: float = Field(default=0.5, ge=0.0)
     representation_min_group_quality: float = Field(default=0.5, ge=0.0, le=1.0)
     representation_min_real_share: float = Field(default=0.005, ge=0.0, le=1.0)
     validation_max_rows: int = Field(default=50_000, gt=0)

@@ -1,10 +1,19 @@
-"""Benchmark of the whole validation suite at 30k, 100k and 300k rows: `python -m bench.validation`.
+"""Benchmark of the whole validation suite at 30k, 100k and 300k rows, and the adversarial gallery:
+`python -m bench.validation`.
 
-Real rows come from the bundled Adult data: the training table is drawn from Adult's
-32,561 training rows (without replacement at 30k, resampled with replacement at 100k and
-300k, so those tables repeat rows) and the holdout, 20% of that size, likewise from Adult's
-16,281 test rows. Synthetic rows come from a GaussianCopula fitted once on all Adult
-training rows. Each metric is timed with its peak resident memory (sampled every 20 ms).
+Real rows come from the bundled Adult data, in the columns the Adult spec trains on (imputed
+columns filled with their training mode, plus their ``_was_missing`` flags): the training table
+is drawn from Adult's 32,561 training rows (without replacement at 30k, resampled with
+replacement at 100k and 300k, so those tables repeat rows) and the holdout, 20% of that size,
+likewise from Adult's 16,281 test rows. Synthetic rows come from a GaussianCopula fitted once on
+all Adult training rows. Every gate of the registry is timed with its peak resident memory
+(sampled every 20 ms), in registry order: a gate that first needs a shared score (fidelity and
+its ceiling, the DCR search) pays for it.
+
+The gallery (``accrete.validation.adversarial``) judges every case with every gate, on all
+Adult training rows, half of the test rows as holdout and the other half as fresh real rows,
+prints the case x gate table and checks that the honest case passes every gate and each other
+case fails the gate named for it.
 SDMetrics' own distance metric (DCROverfittingProtection, a chunked pandas cross join) is
 timed at doubling sizes until one run takes longer than ``SDMETRICS_BUDGET_S``; at the
 largest size it finished, Accrete's exact search over every row is timed on the same rows
@@ -29,26 +38,32 @@ import torch
 from sdmetrics.single_table import DCROverfittingProtection
 
 from accrete.generator.sdv_backends import TABLE, GaussianCopulaBackend, sdv_metadata
-from accrete.validation.detection import detection_gate, detection_scores
-from accrete.validation.fidelity import fidelity_gate, fidelity_scores
-from accrete.validation.identifier_leakage import identifier_leakage_gate
-from accrete.validation.privacy import (
-    dcr_gate,
-    distance_to_closest_record,
-    exact_copies_gate,
-    rare_combination_gate,
-)
+from accrete.spec import DatasetSpec, load_spec
+from accrete.validation.adversarial import GALLERY, GalleryTables, build_case
+from accrete.validation.gates import GateInputs, applicable_gates
+from accrete.validation.privacy import distance_to_closest_record
 from accrete.validation.report_html import validation_report_html
-from accrete.validation.representation import representation_gate, representation_table
-from accrete.validation.utility import utility_gate, utility_scores
-from bench.adult import ADULT_SCHEMA, QUASI_IDENTIFIERS, SENSITIVE, TARGET, load_adult
+from accrete.validation.suite import validate_synthetic
+from bench.adult import ADULT_SCHEMA, load_adult
 
 SIZES = (30_000, 100_000, 300_000)
 HOLDOUT_FRACTION = 0.2
 RESULTS = Path(__file__).resolve().parent / "results" / "validation.json"
+ADULT_SPEC = Path(__file__).resolve().parents[1] / "datasets" / "adult" / "spec.yaml"
 SDMETRICS_BUDGET_S = 90.0
 SDMETRICS_FIRST_SIZE = 1_000
 DISTANCE_AND_DETECTION = ("distance_to_closest_record", "exact_copies", "rare_combinations", "detection")
+GATE_SHORT_NAMES = {
+    "fidelity": "fidelity",
+    "value_ranges": "ranges",
+    "detection": "detect",
+    "utility": "utility",
+    "distance_to_closest_record": "dcr",
+    "exact_copies": "copies",
+    "rare_combinations": "rare",
+    "identifier_leakage": "ids",
+    "representation": "groups",
+}
 
 
 class PeakMemory:
@@ -112,36 +127,37 @@ def timed(name: str, timings: dict[str, float], memory: dict[str, float], peak: 
     print(f"  {name:<28} {timings[name]:>8.2f} s  peak {memory[name]:>8.1f} MB", flush=True)
 
 
+def spec_columns(frame: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame) -> pd.DataFrame:
+    """The spec's training columns: imputed columns filled with their mode in ``reference``, plus flags."""
+    frame = frame.copy()
+    for column in spec.imputation.columns:
+        frame[f"{column}_was_missing"] = frame[column].isna()
+        frame[column] = frame[column].fillna(reference[column].mode()[0])
+    return frame[spec.training_schema.names]
+
+
 def run_suite(
-    train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, peak: PeakMemory
+    spec: DatasetSpec, train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, peak: PeakMemory
 ) -> dict[str, Any]:
-    """Every validation metric and gate on one size; seconds and peak memory per metric."""
+    """Every gate of the registry and the HTML report on one size; seconds and peak memory per gate."""
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
     outcomes = []
+    inputs = GateInputs(spec, train, holdout, synthetic)
     started = time.perf_counter()
-    with timed("fidelity", timings, memory, peak):
-        fidelity = fidelity_scores(train, synthetic, ADULT_SCHEMA)
-        outcomes.append(fidelity_gate(fidelity))
-    with timed("detection", timings, memory, peak):
-        outcomes.append(detection_gate(detection_scores(train, synthetic, ADULT_SCHEMA)))
-    with timed("utility", timings, memory, peak):
-        outcomes.append(utility_gate(utility_scores(train, holdout, synthetic, ADULT_SCHEMA, TARGET)))
-    with timed("distance_to_closest_record", timings, memory, peak):
-        dcr = distance_to_closest_record(train, holdout, synthetic, ADULT_SCHEMA)
-        outcomes.append(dcr_gate(dcr, train, synthetic))
-    with timed("exact_copies", timings, memory, peak):
-        outcomes.append(exact_copies_gate(train, holdout, synthetic, ADULT_SCHEMA))
-    with timed("rare_combinations", timings, memory, peak):
-        outcomes.append(rare_combination_gate(train, holdout, synthetic, ADULT_SCHEMA, QUASI_IDENTIFIERS))
-    with timed("identifier_leakage", timings, memory, peak):
-        outcomes.append(identifier_leakage_gate(synthetic))
-    with timed("representation", timings, memory, peak):
-        representation = representation_table(train, synthetic, ADULT_SCHEMA, SENSITIVE)
-        outcomes.append(representation_gate(representation))
+    for gate in applicable_gates(spec):
+        with timed(gate.name, timings, memory, peak):
+            outcomes.append(gate.judge(inputs))
     with timed("report_html", timings, memory, peak):
         validation_report_html(
-            "bench", train, synthetic, ADULT_SCHEMA, outcomes, fidelity, dcr, representation
+            "bench",
+            train,
+            synthetic,
+            spec.training_schema,
+            outcomes,
+            inputs.fidelity,
+            inputs.dcr,
+            inputs.representation,
         )
     return {
         "total_seconds": round(time.perf_counter() - started, 2),
@@ -149,10 +165,70 @@ def run_suite(
         "metrics": timings,
         "metric_peak_memory_mb": memory,
         "distance_and_detection_seconds": round(sum(timings[name] for name in DISTANCE_AND_DETECTION), 2),
-        "dcr_searched_synthetic_rows": len(dcr.synthetic_to_train),
-        "dcr_share_ci": [round(value, 4) for value in dcr.share_interval],
+        "dcr_searched_synthetic_rows": len(inputs.dcr.synthetic_to_train),
+        "dcr_share_ci": [round(value, 4) for value in inputs.dcr.share_interval],
         "gates": {outcome.name: outcome.passed for outcome in outcomes},
     }
+
+
+def adult_gallery_tables(seed: int = 0) -> GalleryTables:
+    """All Adult training rows; Adult's test rows split in half into the holdout and fresh real rows."""
+    spec = load_spec(ADULT_SPEC)
+    raw_train = load_adult("train")
+    train = spec_columns(raw_train, spec, raw_train)
+    test = spec_columns(load_adult("test"), spec, raw_train).sample(frac=1.0, random_state=seed)
+    half = len(test) // 2
+    record_numbers = list(range(len(train) + len(test)))
+    return GalleryTables(
+        spec=spec,
+        train=train,
+        holdout=test.iloc[:half].reset_index(drop=True),
+        fresh=test.iloc[half:].reset_index(drop=True),
+        identifier_values={"id": record_numbers},
+    )
+
+
+def run_gallery(tables: GalleryTables, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Every gallery case judged by every applicable gate: verdicts and the numbers behind them."""
+    results = {}
+    for case in GALLERY:
+        synthetic = build_case(case, tables, seed)
+        validation = validate_synthetic(
+            tables.spec, tables.train, tables.holdout, synthetic, tables.identifier_values, seed
+        )
+        results[case.name] = {
+            "description": case.description,
+            "caught_by": case.caught_by,
+            "gates": {outcome.name: outcome.passed for outcome in validation.outcomes},
+            "metrics": {outcome.name: outcome.metrics for outcome in validation.outcomes},
+        }
+        print(f"  case {case.name}: {case.description}", flush=True)
+    return results
+
+
+def gallery_table(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: one row per case, one column per gate; the gate a case is aimed at is in bold."""
+    gates = list(next(iter(results.values()))["gates"])
+    header = "| case | " + " | ".join(GATE_SHORT_NAMES.get(gate, gate) for gate in gates) + " |"
+    lines = [header, "|---" * (len(gates) + 1) + "|"]
+    for name, result in results.items():
+        cells = []
+        for gate in gates:
+            verdict = "pass" if result["gates"][gate] else "FAIL"
+            cells.append(f"**{verdict}**" if gate == result["caught_by"] else verdict)
+        lines.append(f"| ({name}) {result['description']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def gallery_failures(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Cases the gates judge wrongly: the honest case failing a gate, or a case passing its own gate."""
+    wrong = []
+    for name, result in results.items():
+        if result["caught_by"] is None:
+            wrong += [f"({name}) fails {gate}" for gate, passed in result["gates"].items() if not passed]
+        elif result["gates"][result["caught_by"]]:
+            wrong.append(f"({name}) passes {result['caught_by']}")
+    return wrong
 
 
 def time_call(function: Callable[..., object], *arguments: object, **keywords: object) -> float:
@@ -208,8 +284,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--skip-sdmetrics", action="store_true")
+    parser.add_argument("--skip-gallery", action="store_true")
     arguments = parser.parse_args()
 
+    spec = load_spec(ADULT_SPEC)
     adult_train, adult_test = load_adult("train"), load_adult("test")
     print("fitting GaussianCopula on all Adult training rows", flush=True)
     generator = GaussianCopulaBackend(ADULT_SCHEMA, seed=0)
@@ -218,14 +296,23 @@ def main() -> None:
     peak = PeakMemory()
     results: dict[str, Any] = {"machine": machine(), "sizes": {}}
     for rows in arguments.sizes:
-        train = draw(adult_train, rows, seed=rows)
-        holdout = draw(adult_test, int(rows * HOLDOUT_FRACTION), seed=rows + 1)
-        synthetic = synthetic_all.head(rows)
+        train = spec_columns(draw(adult_train, rows, seed=rows), spec, adult_train)
+        holdout = spec_columns(
+            draw(adult_test, int(rows * HOLDOUT_FRACTION), seed=rows + 1), spec, adult_train
+        )
+        synthetic = spec_columns(synthetic_all.head(rows), spec, adult_train)
         print(
             f"{rows:,} real training rows, {len(holdout):,} holdout rows, {rows:,} synthetic rows", flush=True
         )
-        results["sizes"][str(rows)] = run_suite(train, holdout, synthetic, peak)
+        results["sizes"][str(rows)] = run_suite(spec, train, holdout, synthetic, peak)
         results["sizes"][str(rows)]["real_rows_resampled_with_replacement"] = rows > len(adult_train)
+    if not arguments.skip_gallery:
+        print("adversarial gallery", flush=True)
+        gallery = run_gallery(adult_gallery_tables())
+        print(gallery_table(gallery))
+        results["gallery"] = gallery
+        results["gallery_wrong"] = gallery_failures(gallery)
+        print(f"wrongly judged: {results['gallery_wrong'] or 'none'}", flush=True)
     if not arguments.skip_sdmetrics:
         print("SDMetrics' distance metric for comparison", flush=True)
         results["sdmetrics_dcr_comparison"] = compare_with_sdmetrics(adult_train, adult_test, synthetic_all)
@@ -233,6 +320,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")
+    if results.get("gallery_wrong"):
+        raise SystemExit("the adversarial gallery was judged wrongly")
 
 
 if __name__ == "__main__":

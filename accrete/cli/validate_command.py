@@ -26,10 +26,16 @@ SUITE_GATE = "spec_expectations"
 
 
 def verdicts_document(outcomes: dict[str, GateOutcome]) -> dict:
-    """The JSON verdicts: ``{"gates": {name: {"passed", "summary", "metrics"}}}``."""
+    """The JSON verdicts: ``{"gates": {name: {"passed", "summary", "metrics", "ceilings"}}}``; a
+    ceiling is the same score for real holdout rows, what a perfect generator would get."""
     return {
         "gates": {
-            name: {"passed": outcome.passed, "summary": outcome.summary, "metrics": outcome.metrics}
+            name: {
+                "passed": outcome.passed,
+                "summary": outcome.summary,
+                "metrics": outcome.metrics,
+                "ceilings": outcome.ceilings,
+            }
             for name, outcome in outcomes.items()
         }
     }

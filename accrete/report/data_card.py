@@ -7,6 +7,7 @@ from typing import Any
 
 from accrete.spec import DatasetSpec
 from accrete.validation.outcome import GateOutcome
+from accrete.validation.report_html import ceiling_rows
 
 KNOWN_LIMITS = (
     "Synthetic rows imitate the real training rows' distribution; they inherit its biases and "
@@ -23,7 +24,8 @@ def render_data_card(
     outcomes: list[GateOutcome],
     validation_report: str,
 ) -> str:
-    """Markdown: source and licence, rows in and out, generator and settings, gate scores, limits."""
+    """Markdown: source and licence, rows in and out, generator and settings, gate scores beside their
+    ceilings, limits."""
     rows = "\n".join(f"| {stage} | {count:,} |" for stage, count in row_counts.items())
     gates = (
         "\n".join(
@@ -31,6 +33,13 @@ def render_data_card(
             for outcome in outcomes
         )
         or "| (none recorded) | | |"
+    )
+    ceilings = (
+        "\n".join(
+            f"| {gate} | {score} | {value:.4f} | {ceiling:.4f} |"
+            for gate, score, value, ceiling in ceiling_rows(outcomes)
+        )
+        or "| (none recorded) | | | |"
     )
     limits = "\n".join(f"- {limit}" for limit in KNOWN_LIMITS)
     identifiers = ", ".join(spec.identifier_columns) or "none declared"
@@ -64,6 +73,13 @@ the gates, at most {spec.mix.max_synthetic_share:.0%} synthetic. The generator l
 | gate | verdict | summary |
 |---|---|---|
 {gates}
+
+Each score beside its ceiling, the same score for real holdout rows against the training rows
+(what a perfect generator would get):
+
+| gate | score | synthetic | real holdout rows |
+|---|---|---|---|
+{ceilings}
 
 Full validation report (plots of every column, pair trends, privacy distances, groups): `{validation_report}`
 

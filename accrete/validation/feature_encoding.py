@@ -38,7 +38,8 @@ def category_text(values: pd.Series) -> pd.Series:
     return values.astype("object").where(values.notna(), MISSING).astype(str)
 
 
-def _as_number(values: pd.Series, kind: str) -> np.ndarray:
+def as_number(values: pd.Series, kind: str) -> np.ndarray:
+    """Numbers or datetimes as float64 (datetimes in seconds), NaN where missing or unreadable."""
     if kind == "datetime":
         stamps = pd.to_datetime(values, errors="coerce")
         seconds = stamps.astype("int64").to_numpy(dtype=np.float64) / 1e9
@@ -63,7 +64,7 @@ class TableEncoder:
         self._categories: dict[str, pd.Index] = {}
         for column in schema.columns:
             if column.kind in ("numerical", "datetime"):
-                values = _as_number(real[column.name], column.kind)
+                values = as_number(real[column.name], column.kind)
                 self._scales[column.name] = self._fit_scale(values)
             else:
                 counts = category_text(real[column.name]).value_counts()
@@ -104,7 +105,7 @@ class TableEncoder:
         for column in self.schema.columns:
             if column.kind in ("numerical", "datetime"):
                 scale = self._scales[column.name]
-                values = _as_number(frame[column.name], column.kind)
+                values = as_number(frame[column.name], column.kind)
                 missing = np.isnan(values)
                 scaled = (np.where(missing, scale.median, values) - scale.low) / scale.span
                 features[:, position] = np.clip(scaled, -OVERSHOOT, 1 + OVERSHOOT)
@@ -124,7 +125,7 @@ class TableEncoder:
         features = np.empty((len(frame), len(self.schema.columns)), dtype=np.float64)
         for position, column in enumerate(self.schema.columns):
             if column.kind in ("numerical", "datetime"):
-                features[:, position] = _as_number(frame[column.name], column.kind)
+                features[:, position] = as_number(frame[column.name], column.kind)
             else:
                 features[:, position] = self._codes(frame, column.name)
         return features
@@ -147,7 +148,7 @@ def row_hashes(frame: pd.DataFrame, schema: TableSchema, columns: list[str] | No
     for name in names:
         kind = schema.column(name).kind
         if kind in ("numerical", "datetime"):
-            normalised[name] = _as_number(frame[name], kind)
+            normalised[name] = as_number(frame[name], kind)
         else:
             normalised[name] = category_text(frame[name]).to_numpy()
     return pd.util.hash_pandas_object(normalised, index=False).to_numpy()

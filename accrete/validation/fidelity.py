@@ -3,7 +3,9 @@
 SDMetrics is MIT-licensed. Both reports are computed on at most ``max_rows`` rows of
 each table (a seeded sample) so that their cost stays flat as the real data grows.
 ``fidelity_gate`` turns the scores into a verdict; its details always list the worst
-columns and pairs, since they say where a generator needs work even when it passes.
+columns and pairs, since they say where a generator needs work even when it passes. Each
+score is shown beside its ceiling: the same score for real holdout rows against the training
+rows, what a perfect generator would get (sampling noise keeps it below 1).
 """
 
 from __future__ import annotations
@@ -82,14 +84,21 @@ def fidelity_scores(
     )
 
 
+CEILING_SCORES = ("quality", "column_shapes", "column_pair_trends", "diagnostic")
+
+
 def fidelity_gate(
     scores: FidelityScores,
+    ceiling: FidelityScores | None = None,
     min_quality: float = 0.75,
     min_column_shapes: float = 0.8,
     min_column_pair_trends: float = 0.8,
     min_diagnostic: float = 0.95,
 ) -> GateOutcome:
-    """Fails when the overall quality, either of its two properties, or the diagnostic is below its minimum."""
+    """Fails when the overall quality, either of its two properties, or the diagnostic is below its minimum.
+
+    ``ceiling`` (the scores of real holdout rows) is reported beside each score, not judged.
+    """
     checks = {
         "quality": (scores.quality, min_quality),
         "column shapes": (scores.column_shapes, min_column_shapes),
@@ -108,9 +117,16 @@ def fidelity_gate(
             f"worst pair {worst_pair['column_1']}/{worst_pair['column_2']} ({worst_pair['score']:.2f})"
         )
     verdict = "meets every minimum" if passed else f"is below the minimum on {', '.join(below)}"
+    ceilings = {name: float(getattr(ceiling, name)) for name in CEILING_SCORES} if ceiling is not None else {}
+    ceiling_note = (
+        f" (real holdout rows score {ceilings['quality']:.3f} / {ceilings['column_shapes']:.3f} / "
+        f"{ceilings['column_pair_trends']:.3f} / {ceilings['diagnostic']:.3f})"
+        if ceilings
+        else ""
+    )
     summary = (
         f"SDMetrics quality {scores.quality:.3f} (column shapes {scores.column_shapes:.3f}, pair trends "
-        f"{scores.column_pair_trends:.3f}) and diagnostic {scores.diagnostic:.3f} against minimums "
+        f"{scores.column_pair_trends:.3f}) and diagnostic {scores.diagnostic:.3f}{ceiling_note} against minimums "
         f"{min_quality:.2f} / {min_column_shapes:.2f} / {min_column_pair_trends:.2f} / {min_diagnostic:.2f}: "
         f"the synthetic table {verdict}; {', '.join(worst)}."
     )
@@ -128,4 +144,4 @@ def fidelity_gate(
         + "\n\n### Column pair trends, worst first\n\n"
         + markdown_table(scores.pair_details, DETAIL_ROWS)
     )
-    return GateOutcome("fidelity", passed, summary, metrics, details)
+    return GateOutcome("fidelity", passed, summary, metrics, details, ceilings)

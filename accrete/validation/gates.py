@@ -15,7 +15,7 @@ from functools import cached_property
 import pandas as pd
 
 from accrete.spec import DatasetSpec
-from accrete.validation.detection import detection_gate, detection_scores
+from accrete.validation.detection import detection_ceiling, detection_gate, detection_scores
 from accrete.validation.fidelity import FidelityScores, fidelity_gate, fidelity_scores
 from accrete.validation.identifier_leakage import identifier_leakage_gate
 from accrete.validation.outcome import GateOutcome
@@ -28,13 +28,15 @@ from accrete.validation.privacy import (
 )
 from accrete.validation.representation import representation_gate, representation_table
 from accrete.validation.utility import utility_gate, utility_scores
+from accrete.validation.value_ranges import value_range_gate
 
 
 @dataclass
 class GateInputs:
     """What every gate judges: the synthetic rows against the real training rows and holdout.
 
-    Scores that several gates or the HTML report read are computed once, on first use.
+    Scores that several gates or the HTML report read are computed once, on first use. The
+    fidelity ceiling is the same scores for the real holdout rows: what a perfect generator gets.
     """
 
     spec: DatasetSpec
@@ -49,6 +51,16 @@ class GateInputs:
         return fidelity_scores(
             self.train,
             self.synthetic,
+            self.spec.training_schema,
+            max_rows=self.spec.gates.fidelity_max_rows,
+            seed=self.seed,
+        )
+
+    @cached_property
+    def fidelity_ceiling(self) -> FidelityScores:
+        return fidelity_scores(
+            self.train,
+            self.holdout,
             self.spec.training_schema,
             max_rows=self.spec.gates.fidelity_max_rows,
             seed=self.seed,
@@ -74,6 +86,7 @@ def _fidelity(inputs: GateInputs) -> GateOutcome:
     gates = inputs.spec.gates
     return fidelity_gate(
         inputs.fidelity,
+        inputs.fidelity_ceiling,
         min_quality=gates.min_quality,
         min_column_shapes=gates.min_column_shapes,
         min_column_pair_trends=gates.min_column_pair_trends,
@@ -83,14 +96,12 @@ def _fidelity(inputs: GateInputs) -> GateOutcome:
 
 def _detection(inputs: GateInputs) -> GateOutcome:
     spec = inputs.spec
+    schema, max_rows = spec.training_schema, spec.gates.validation_max_rows
     scores = detection_scores(
-        inputs.train,
-        inputs.synthetic,
-        spec.training_schema,
-        max_rows=spec.gates.validation_max_rows,
-        seed=inputs.seed,
+        inputs.train, inputs.holdout, inputs.synthetic, schema, max_rows=max_rows, seed=inputs.seed
     )
-    return detection_gate(scores, max_auc=spec.gates.max_detection_auc)
+    ceiling = detection_ceiling(inputs.train, inputs.holdout, schema, max_rows=max_rows, seed=inputs.seed)
+    return detection_gate(scores, ceiling, max_auc=spec.gates.max_detection_auc)
 
 
 def _utility(inputs: GateInputs) -> GateOutcome:
@@ -114,7 +125,7 @@ def _distance_to_closest_record(inputs: GateInputs) -> GateOutcome:
         inputs.train,
         inputs.synthetic,
         max_share_above_expected=gates.dcr_max_share_above_expected,
-        min_p5_ratio=gates.dcr_min_p5_ratio,
+        max_close_share=gates.dcr_max_close_share,
     )
 
 
@@ -141,7 +152,7 @@ def _rare_combinations(inputs: GateInputs) -> GateOutcome:
 
 
 def _identifier_leakage(inputs: GateInputs) -> GateOutcome:
-    return identifier_leakage_gate(inputs.synthetic, inputs.identifier_values)
+    return identifier_leakage_gate(inputs.synthetic, inputs.train, inputs.identifier_values)
 
 
 def _representation(inputs: GateInputs) -> GateOutcome:
@@ -149,8 +160,19 @@ def _representation(inputs: GateInputs) -> GateOutcome:
     return representation_gate(
         inputs.representation,
         max_relative_drop=gates.representation_max_relative_drop,
+        max_relative_rise=gates.representation_max_relative_rise,
         min_group_quality=gates.representation_min_group_quality,
         min_real_share=gates.representation_min_real_share,
+    )
+
+
+def _value_ranges(inputs: GateInputs) -> GateOutcome:
+    return value_range_gate(
+        inputs.spec,
+        inputs.train,
+        inputs.holdout,
+        inputs.synthetic,
+        max_rate_above_holdout=inputs.spec.gates.max_out_of_range_rate_above_holdout,
     )
 
 
@@ -171,7 +193,8 @@ class Gate:
 
 GATES: tuple[Gate, ...] = (
     Gate("fidelity", "Do columns and column pairs look like the real ones?", (), _fidelity),
-    Gate("detection", "Can a classifier tell synthetic rows from real ones?", (), _detection),
+    Gate("value_ranges", "Do values stay inside the real ranges and declared categories?", (), _value_ranges),
+    Gate("detection", "Can a classifier tell synthetic rows from unseen real ones?", (), _detection),
     Gate(
         "utility", "Does a model trained on synthetic rows predict the real holdout?", ("target",), _utility
     ),

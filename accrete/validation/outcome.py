@@ -11,7 +11,8 @@ class GateOutcome:
 
     ``summary`` is one sentence a data scientist understands, with the numbers behind it;
     ``metrics`` holds those numbers; ``details_md`` is markdown with the worst columns and
-    example rows when the gate fails.
+    example rows when the gate fails. ``ceilings`` holds, for a score in ``metrics``, the same
+    score computed for real holdout rows against the training rows: what a perfect generator gets.
     """
 
     name: str
@@ -19,3 +20,4 @@ class GateOutcome:
     summary: str
     metrics: dict[str, float] = field(default_factory=dict)
     details_md: str = ""
+    ceilings: dict[str, float] = field(default_factory=dict)

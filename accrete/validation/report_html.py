@@ -1,7 +1,8 @@
 """The validation report: one self-contained HTML file per dataset, and a markdown summary for the UI.
 
 The HTML needs nothing beside it: figures are embedded as base64 PNG, styles are inline.
-It shows every gate's verdict and summary (with its details), the real and synthetic
+It shows every gate's verdict and summary (with its details), each score beside its ceiling
+(the same score for real holdout rows against the training rows), the real and synthetic
 distribution of every column, the pair-trend difference heatmap, the distance-to-closest-
 record histograms and the per-group representation table. Plots are drawn from a seeded
 sample of at most ``max_rows`` rows of each table.
@@ -67,6 +68,28 @@ def _outcomes_html(outcomes: Sequence[GateOutcome]) -> str:
     return "<table><tr><th>gate</th><th>verdict</th><th>summary</th></tr>" + "".join(rows) + "</table>"
 
 
+def ceiling_rows(outcomes: Sequence[GateOutcome]) -> list[tuple[str, str, float, float]]:
+    """(gate, score, synthetic value, ceiling) for every score that has a ceiling."""
+    return [
+        (outcome.name, score, outcome.metrics[score], ceiling)
+        for outcome in outcomes
+        for score, ceiling in outcome.ceilings.items()
+        if score in outcome.metrics
+    ]
+
+
+def _ceilings_html(outcomes: Sequence[GateOutcome]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(gate)}</td><td>{html.escape(score)}</td><td>{value:.4f}</td><td>{ceiling:.4f}</td></tr>"
+        for gate, score, value, ceiling in ceiling_rows(outcomes)
+    )
+    return (
+        "<table><tr><th>gate</th><th>score</th><th>synthetic</th><th>real holdout rows (ceiling)</th></tr>"
+        + rows
+        + "</table>"
+    )
+
+
 def _image(png: str, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{png}'>"
 
@@ -93,6 +116,10 @@ def validation_report_html(
         f"<p>{len(real):,} real training rows, {len(synthetic):,} synthetic rows.</p>",
         "<h2>Gates</h2>",
         _outcomes_html(outcomes),
+        "<h2>Scores and their ceilings</h2>",
+        "<p>Each score beside the same score for real holdout rows against the training rows: what a perfect "
+        "generator gets with this many rows.</p>",
+        _ceilings_html(outcomes),
         "<h2>Column distributions: real vs synthetic</h2>",
         _image(
             distributions_png(_sample(real, max_rows, seed), _sample(synthetic, max_rows, seed), schema),

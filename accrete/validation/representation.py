@@ -5,7 +5,9 @@ the synthetic rows, with the quality of the synthetic rows within that group: th
 SDMetrics' column-shape scores over the other columns (KS complement for numbers and datetimes, TV complement for
 categories) between the group's real and synthetic rows, on at most ``max_rows_per_group``
 rows of each. A group whose synthetic share falls by more than the tolerance, relative to its
-real share, fails the gate; so does a group whose quality is below its minimum. Groups smaller
+real share, fails the gate, and so does one inflated beyond its real share by more than the
+rise tolerance (a model that over-samples a group misstates it as surely as one that drops
+it); so does a group whose quality is below its minimum. Groups smaller
 than ``min_real_share`` of the real rows are shown but not gated: their shares are mostly noise.
 A numerical sensitive attribute is grouped into quintiles of its real values.
 """
@@ -20,6 +22,7 @@ from sdmetrics.single_column import KSComplement, TVComplement
 
 from accrete.table_schema import TableSchema
 from accrete.validation.feature_encoding import MISSING, category_text
+from accrete.validation.intervals import wilson_interval
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome
 
@@ -111,15 +114,23 @@ def representation_table(
 def representation_gate(
     table: pd.DataFrame,
     max_relative_drop: float = 0.25,
+    max_relative_rise: float = 0.5,
     min_group_quality: float = 0.5,
     min_real_share: float = 0.005,
 ) -> GateOutcome:
-    """Fails when a gated group's synthetic share is below ``(1 - max_relative_drop)`` times its real
-    share, or its within-group quality is below ``min_group_quality`` (an absent group has no quality)."""
+    """Fails when a gated group's synthetic share is below ``(1 - max_relative_drop)`` or above
+    ``(1 + max_relative_rise)`` times its real share, even at the near end of the synthetic share's
+    95% interval (so a small group's sampling noise does not fail it), or its within-group quality
+    is below ``min_group_quality`` (an absent group has no quality)."""
     gated = table[table["real_share"] >= min_real_share]
-    under = gated[gated["relative_change"] < -max_relative_drop]
+    synthetic_total = int(table.groupby("attribute")["synthetic_rows"].sum().max()) if len(table) else 0
+    bounds = [wilson_interval(rows, synthetic_total) for rows in gated["synthetic_rows"]]
+    share_low = np.array([low for low, _ in bounds])
+    share_high = np.array([high for _, high in bounds])
+    under = gated[share_high < (1 - max_relative_drop) * gated["real_share"].to_numpy()]
+    over = gated[share_low > (1 + max_relative_rise) * gated["real_share"].to_numpy()]
     poor = gated[~(gated["quality"] >= min_group_quality)]
-    failing = pd.concat([under, poor]).drop_duplicates(subset=["attribute", "group"])
+    failing = pd.concat([under, over, poor]).drop_duplicates(subset=["attribute", "group"])
     passed = failing.empty
     attributes = ", ".join(dict.fromkeys(table["attribute"]))
     smallest = gated.sort_values("real_share").head(1)
@@ -133,22 +144,25 @@ def representation_gate(
             )
         summary = (
             f"All {len(gated)} groups of {attributes} with at least {min_real_share:.1%} of the real rows keep their "
-            f"share within {max_relative_drop:.0%} and a within-group quality of at least {min_group_quality:.2f}"
+            f"share between -{max_relative_drop:.0%} and +{max_relative_rise:.0%} of the real share and a "
+            f"within-group quality of at least {min_group_quality:.2f}"
             f"{coverage}."
         )
     else:
-        worst = failing.sort_values("relative_change").iloc[0]
+        worst = failing.loc[failing["relative_change"].abs().idxmax()]
         summary = (
-            f"{len(failing)} of {len(gated)} gated groups of {attributes} are under-represented or poorly "
-            f"reproduced; worst: {worst['attribute']}={worst['group']} is {worst['real_share']:.2%} of real rows but "
-            f"{worst['synthetic_share']:.2%} of synthetic rows ({worst['relative_change']:+.0%}; at most "
-            f"-{max_relative_drop:.0%} allowed), quality {worst['quality']:.2f} (minimum {min_group_quality:.2f})."
+            f"{len(failing)} of {len(gated)} gated groups of {attributes} are under- or over-represented or "
+            f"poorly reproduced; worst: {worst['attribute']}={worst['group']} is {worst['real_share']:.2%} of real "
+            f"rows but {worst['synthetic_share']:.2%} of synthetic rows ({worst['relative_change']:+.0%}; "
+            f"-{max_relative_drop:.0%} to +{max_relative_rise:.0%} allowed), quality {worst['quality']:.2f} "
+            f"(minimum {min_group_quality:.2f})."
         )
     metrics = {
         "groups": float(len(table)),
         "gated_groups": float(len(gated)),
         "failing_groups": float(len(failing)),
         "worst_relative_change": float(gated["relative_change"].min()) if len(gated) else 0.0,
+        "largest_relative_rise": float(gated["relative_change"].max()) if len(gated) else 0.0,
         "worst_group_quality": float(gated["quality"].min()) if len(gated) else float("nan"),
     }
     details = ""

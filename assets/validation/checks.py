@@ -28,8 +28,18 @@ def check_result(
     asset_key: dg.AssetKey | None = None,
     extra_metadata: dict[str, object] | None = None,
 ) -> dg.AssetCheckResult:
-    """A gate's verdict as a blocking (ERROR) check result that explains itself."""
-    metadata: dict[str, object] = {"summary": outcome.summary, **outcome.metrics, **(extra_metadata or {})}
+    """A gate's verdict as a blocking (ERROR) check result that explains itself.
+
+    Each score with a ceiling (the same score for real holdout rows) gets it beside it as
+    ``ceiling_<score>``.
+    """
+    ceilings = {f"ceiling_{name}": value for name, value in outcome.ceilings.items()}
+    metadata: dict[str, object] = {
+        "summary": outcome.summary,
+        **outcome.metrics,
+        **ceilings,
+        **(extra_metadata or {}),
+    }
     if outcome.details_md:
         metadata["details"] = dg.MetadataValue.md(outcome.details_md)
     return dg.AssetCheckResult(
@@ -93,7 +103,7 @@ def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
     def synthetic_gates(
         context: dg.AssetCheckExecutionContext, warehouse: DuckDBWarehouse, reports: ReportFolder
     ):
-        """Fidelity, detection, utility, privacy and representation of the current synthetic rows."""
+        """Fidelity, value ranges, detection, utility, privacy and representation of the current synthetic rows."""
         with warehouse.connect(read_only=True) as connection:
             train = read_table(connection, tables.train, columns)
             holdout = read_table(connection, tables.holdout, columns)

@@ -27,6 +27,7 @@ EXPECTED_ASSETS = {
 SYNTHETIC_GATES = {
     "spec_expectations",
     "fidelity",
+    "value_ranges",
     "detection",
     "utility",
     "distance_to_closest_record",

@@ -73,6 +73,7 @@ def test_real_rows_the_generator_never_saw_pass_every_gate(files: Path, tmp_path
     }
     assert set(gates) == expected
     assert all(gate["passed"] and gate["summary"] and gate["metrics"] for gate in gates.values())
+    assert gates["fidelity"]["ceilings"]["quality"] > 0.9
     assert report.read_text().startswith("<!DOCTYPE html>")
     assert f"{len(gates)} of {len(gates)} gates passed" in run.stdout
 

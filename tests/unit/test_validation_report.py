@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from accrete.report.data_card import render_data_card
 from accrete.validation.fidelity import fidelity_scores
 from accrete.validation.outcome import GateOutcome
 from accrete.validation.privacy import distance_to_closest_record
@@ -13,7 +14,7 @@ from bench.adult import ADULT_SCHEMA, SENSITIVE
 from tests.unit.validation_data import gaussian_copula_sample, holdout, train
 
 OUTCOMES = [
-    GateOutcome("fidelity", True, "Quality 0.83."),
+    GateOutcome("fidelity", True, "Quality 0.83.", {"quality": 0.83}, ceilings={"quality": 0.97}),
     GateOutcome("exact_copies", False, "12 rows | copied <b>.", details_md="| a |\n| --- |\n| 1 |"),
 ]
 
@@ -41,8 +42,10 @@ def test_report_is_self_contained_with_every_section():
     assert page.startswith("<!DOCTYPE html>")
     assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{1000,}'", page)) == 3
     assert not re.search(r"(src|href)=['\"]https?:", page)
+    assert "<td>quality</td><td>0.8300</td><td>0.9700</td>" in page
     for heading in [
         "Gates",
+        "Scores and their ceilings",
         "Column distributions",
         "Pair-trend difference",
         "Distance to closest record",
@@ -56,3 +59,8 @@ def test_report_leaves_out_sections_without_inputs():
     page = validation_report_html("t", train().head(200), train().head(200), ADULT_SCHEMA, OUTCOMES[:1])
     assert "Distance to closest record" not in page and "Representation" not in page
     assert page.count("data:image/png;base64,") == 1
+
+
+def test_data_card_shows_each_score_beside_its_ceiling(adult_spec):
+    card = render_data_card(adult_spec, {"raw": 10}, {}, OUTCOMES, "report.html")
+    assert "| fidelity | quality | 0.8300 | 0.9700 |" in card

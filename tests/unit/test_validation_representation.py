@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from accrete.validation.representation import representation_gate, representation_table
 from bench.adult import ADULT_SCHEMA, SENSITIVE
-from tests.unit.validation_data import gaussian_copula_sample, train
+from tests.unit.validation_data import fresh, gaussian_copula_sample, train
 
 
 def test_generated_rows_cover_every_group():
@@ -24,6 +25,26 @@ def test_removed_group_fails_and_is_named():
     assert not outcome.passed
     assert "race=Black" in outcome.summary and "-100%" in outcome.summary
     assert "Groups that fail" in outcome.details_md
+
+
+def test_inflated_group_fails_and_is_named():
+    synthetic = fresh()
+    asian = synthetic[synthetic["race"] == "Asian-Pac-Islander"]
+    inflated = pd.concat([synthetic, asian, asian]).reset_index(drop=True)
+    outcome = representation_gate(representation_table(train(), inflated, ADULT_SCHEMA, SENSITIVE))
+    assert not outcome.passed
+    assert "race=Asian-Pac-Islander" in outcome.summary
+    assert outcome.metrics["largest_relative_rise"] > 1.0
+    assert representation_gate(
+        representation_table(train(), inflated, ADULT_SCHEMA, ["race"]),
+        max_relative_rise=3.0,
+        max_relative_drop=1.0,
+    ).passed
+
+
+def test_fresh_real_rows_pass():
+    outcome = representation_gate(representation_table(train(), fresh(), ADULT_SCHEMA, SENSITIVE))
+    assert outcome.passed, outcome.summary
 
 
 def test_share_tolerance_and_minimum_share_are_honoured():

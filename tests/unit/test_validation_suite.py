@@ -23,7 +23,7 @@ def strict_and_lenient(spec: DatasetSpec) -> tuple[DatasetSpec, DatasetSpec]:
     lenient_gates = spec.gates.model_copy(
         update={
             "dcr_max_share_above_expected": 1.0,
-            "dcr_min_p5_ratio": 0.0,
+            "dcr_max_close_share": 1.0,
             "max_copy_rate_above_holdout": 1.0,
             "max_rare_combination_rate_above_holdout": 1.0,
             "max_detection_auc": 1.0,
@@ -58,6 +58,7 @@ def test_gates_follow_what_the_spec_declares(adult_spec):
     bare = adult_spec.model_copy(update={"target": None, "sensitive": [], "quasi_identifiers": []})
     assert [gate.name for gate in applicable_gates(bare)] == [
         "fidelity",
+        "value_ranges",
         "detection",
         "distance_to_closest_record",
         "exact_copies",

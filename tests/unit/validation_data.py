@@ -12,6 +12,7 @@ from bench.adult import ADULT_SCHEMA, load_adult
 
 TRAIN_ROWS = 3_000
 HOLDOUT_ROWS = 3_000
+FRESH_ROWS = 3_000
 
 
 @cache
@@ -20,8 +21,13 @@ def _train() -> pd.DataFrame:
 
 
 @cache
+def _test_rows() -> pd.DataFrame:
+    return load_adult("test").sample(n=HOLDOUT_ROWS + FRESH_ROWS, random_state=0).reset_index(drop=True)
+
+
+@cache
 def _holdout() -> pd.DataFrame:
-    return load_adult("test").sample(n=HOLDOUT_ROWS, random_state=0).reset_index(drop=True)
+    return _test_rows().head(HOLDOUT_ROWS).reset_index(drop=True)
 
 
 @cache
@@ -39,6 +45,11 @@ def train() -> pd.DataFrame:
 def holdout() -> pd.DataFrame:
     """3,000 real rows from Adult's test file, which no generator here was fitted on."""
     return _holdout().copy()
+
+
+def fresh() -> pd.DataFrame:
+    """3,000 more real rows from Adult's test file, none of them in ``holdout()``: a perfect generator's output."""
+    return _test_rows().tail(FRESH_ROWS).reset_index(drop=True)
 
 
 def gaussian_copula_sample() -> pd.DataFrame:
