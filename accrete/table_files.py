@@ -1,8 +1,9 @@
 """A user's table file (CSV or Parquet) read into the training columns of a dataset spec.
 
-What the command line validates or synthesizes from: the spec's columns, typed as the warehouse
-types them (integers, floats, booleans, datetimes, text), with the dtypes a frame read from the
-warehouse has. A file the spec cannot describe (a
+What the command line validates or synthesizes from: the spec's columns, read as staging reads
+a landing file (values trimmed, the spec's missing-value tokens as missing, category aliases
+mapped, datetimes in the spec's format or ISO 8601) and typed as the warehouse types them, with
+the dtypes a frame read from the warehouse has. A file the spec cannot describe (a
 missing column, a value that does not parse as its column's type) is refused with a message
 naming the file, the column and example values. A file without the spec's ``<column>_was_missing``
 flags gets them as the clean step makes them: the flag says the value was missing, and the value
@@ -20,12 +21,16 @@ from accrete.spec import FALSE_TOKENS, MISSING_FLAG_SUFFIX, TRUE_TOKENS, Dataset
 from accrete.table_schema import ModelColumn
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     with duckdb.connect() as connection:  # DuckDB reads Parquet itself: no pyarrow needed
         return connection.execute("select * from read_parquet(?)", [str(path)]).df()
 
 
-READERS = {".csv": pd.read_csv, ".parquet": _read_parquet}
+READERS = {".csv": _read_csv, ".parquet": _read_parquet}
 
 
 class TableFileError(ValueError):
@@ -36,46 +41,45 @@ def _examples(values: pd.Series) -> str:
     return ", ".join(repr(value) for value in values.drop_duplicates().head(3))
 
 
-def _typed(values: pd.Series, column: ModelColumn, where: str) -> pd.Series:
-    """``values`` as the column's type; TableFileError names the values that do not parse."""
-    present = values.notna()
+def _datetimes(text: pd.Series, datetime_format: str | None) -> pd.Series:
+    """Datetimes in the spec's format or in ISO 8601 (as a DataFrame writes them), as naive UTC."""
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    remaining = text.notna()
+    formats = [datetime_format] if datetime_format else []
+    for fmt in [*formats, "ISO8601"]:
+        values = pd.to_datetime(text[remaining], format=fmt, errors="coerce", utc=True)
+        parsed[values.index] = values.dt.tz_localize(None).astype("datetime64[us]")
+        remaining &= parsed.isna()
+    return parsed
+
+
+def _typed(text: pd.Series, column: ModelColumn, spec: DatasetSpec, where: str) -> pd.Series:
+    """The column's text (missing tokens already NA) as its type; TableFileError names what does not parse."""
+    present = text.notna()
     if column.kind == "numerical":
-        typed = pd.to_numeric(values, errors="coerce")
+        typed = pd.to_numeric(text, errors="coerce")
         bad = present & typed.isna()
         if not bad.any() and column.integer:
             bad = present & (typed.round() != typed)
-        if bad.any():
-            kind = "an integer" if column.integer else "a number"
-            raise TableFileError(
-                f"{where}: {bad.sum():,} value(s) are not {kind}, e.g. {_examples(values[bad])}"
-            )
-        return typed.astype("Int64" if column.integer else "Float64")
-    if column.kind == "boolean":
-        if pd.api.types.is_bool_dtype(values):
-            return values.astype("boolean")
-        text = values.astype("string").str.strip().str.lower()
-        typed = pd.Series(pd.NA, index=values.index, dtype="boolean")
-        typed[text.isin(TRUE_TOKENS)] = True
-        typed[text.isin(FALSE_TOKENS)] = False
-        bad = present & typed.isna()
-        if bad.any():
-            raise TableFileError(
-                f"{where}: {bad.sum():,} value(s) are not true/false, e.g. {_examples(values[bad])}"
-            )
-        return typed
-    if column.kind == "datetime":
-        typed = pd.to_datetime(values, errors="coerce")
-        bad = present & typed.isna()
-        if bad.any():
-            raise TableFileError(
-                f"{where}: {bad.sum():,} value(s) are not datetimes, e.g. {_examples(values[bad])}"
-            )
-        return typed.astype("datetime64[us]")
-    return values.astype("string").str.strip()
+        kind = "an integer" if column.integer else "a number"
+    elif column.kind == "boolean":
+        lowered = text.str.lower()
+        typed = pd.Series(pd.NA, index=text.index, dtype="boolean")
+        typed[lowered.isin(TRUE_TOKENS)] = True
+        typed[lowered.isin(FALSE_TOKENS)] = False
+        bad, kind = present & typed.isna(), "true/false"
+    elif column.kind == "datetime":
+        typed = _datetimes(text, spec.columns[column.name].datetime_format)
+        bad, kind = present & typed.isna(), "datetimes"
+    else:
+        return text.replace(spec.columns[column.name].aliases or {})
+    if bad.any():
+        raise TableFileError(f"{where}: {bad.sum():,} value(s) are not {kind}, e.g. {_examples(text[bad])}")
+    return typed.astype("Int64" if column.kind == "numerical" and column.integer else typed.dtype)
 
 
 def read_file(path: Path) -> pd.DataFrame:
-    """The file's rows as text and numbers, as pandas reads them."""
+    """The file's rows, every value as text."""
     path = Path(path)
     if not path.is_file():
         raise TableFileError(f"{path}: file not found")
@@ -88,7 +92,7 @@ def read_file(path: Path) -> pd.DataFrame:
         raise TableFileError(f"{path}: cannot be read: {error}") from error
     if frame.empty:
         raise TableFileError(f"{path}: the file has no rows")
-    return frame
+    return frame.astype("string")
 
 
 def read_training_table(
@@ -107,9 +111,15 @@ def read_training_table(
     missing = [name for name in needed if name not in frame.columns]
     if missing:
         raise TableFileError(f"{path}: column(s) {', '.join(missing)} of the {spec.name} spec are missing")
+    missing_tokens = list(spec.format.missing_tokens)
     typed = pd.DataFrame(
         {
-            column.name: _typed(frame[column.name], column, f"{path}, column {column.name!r}")
+            column.name: _typed(
+                frame[column.name].str.strip().mask(lambda text: text.isin(missing_tokens)),
+                column,
+                spec,
+                f"{path}, column {column.name!r}",
+            )
             for column in schema.columns
             if column.name in needed
         }

@@ -38,7 +38,7 @@ import torch
 from sdmetrics.single_table import DCROverfittingProtection
 
 from accrete.generator.sdv_backends import TABLE, GaussianCopulaBackend, sdv_metadata
-from accrete.spec import DatasetSpec, load_spec
+from accrete.spec import MISSING_FLAG_SUFFIX, DatasetSpec, load_spec
 from accrete.validation.adversarial import GALLERY, GalleryTables, build_case
 from accrete.validation.gates import GateInputs, applicable_gates
 from accrete.validation.privacy import distance_to_closest_record
@@ -131,7 +131,7 @@ def spec_columns(frame: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame
     """The spec's training columns: imputed columns filled with their mode in ``reference``, plus flags."""
     frame = frame.copy()
     for column in spec.imputation.columns:
-        frame[f"{column}_was_missing"] = frame[column].isna()
+        frame[f"{column}{MISSING_FLAG_SUFFIX}"] = frame[column].isna()
         frame[column] = frame[column].fillna(reference[column].mode()[0])
     return frame[spec.training_schema.names]
 

@@ -17,12 +17,9 @@ import click
 
 from accrete.spec import SpecError, load_spec
 from accrete.table_files import TableFileError, read_training_table
-from accrete.validation.expectations import run_suite
+from accrete.validation.expectations import SUITE_CHECK, run_suite
 from accrete.validation.outcome import GateOutcome
 from accrete.validation.suite import validate_synthetic, write_validation_report
-
-SUITE_GATE = "spec_expectations"
-"""The name of the expectations suite's verdict, as the pipeline's check is named."""
 
 
 def verdicts_document(outcomes: dict[str, GateOutcome]) -> dict:
@@ -89,7 +86,7 @@ def validate(
     identifier_values = {name: identifiers[name].dropna() for name in identifiers.columns}
     suite = run_suite(synthetic, spec, min_rows=1, max_rows=None, label="synthetic")
     validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values, seed=seed)
-    outcomes = {SUITE_GATE: suite} | {outcome.name: outcome for outcome in validation.outcomes}
+    outcomes = {SUITE_CHECK: suite} | {outcome.name: outcome for outcome in validation.outcomes}
     for name, outcome in outcomes.items():
         click.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {name:<28} {outcome.summary}")
     if json_path:

@@ -21,7 +21,12 @@ ProgressCallback = Callable[[dict[str, Any]], None]
 
 
 class GeneratorError(ValueError):
-    """A generator was asked for something it cannot do (bad setting, impossible condition)."""
+    """A generator was asked for something it cannot do (bad setting, impossible condition, no
+    rows to learn from): asking again gives the same answer."""
+
+
+class TrainingProcessError(RuntimeError):
+    """The processes training a generator failed (a worker crashed or was killed): a retry may succeed."""
 
 
 @dataclass

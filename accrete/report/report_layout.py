@@ -5,7 +5,7 @@
     validation_report.html                 the HTML report of the latest validation
     data_card.md                           how the synthetic data was made
     gates/<generator version>/<gate>.json  one verdict per gate and generator version
-    gates/real/spec_expectations.json      the verdict on the cleaned real table
+    gates/real/great_expectations_clean.json  the expectations suite's verdict on the cleaned real table
 ```
 Every path under the report root is built here and nowhere else.
 """

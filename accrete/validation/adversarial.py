@@ -147,7 +147,7 @@ def _fresh(tables: GalleryTables, rng: np.random.Generator) -> pd.DataFrame:
 
 
 GALLERY: tuple[AdversarialCase, ...] = (
-    AdversarialCase("a", "real holdout rows (never trained on)", None, _fresh),
+    AdversarialCase("a", "fresh real rows (never trained on)", None, _fresh),
     AdversarialCase("b", "verbatim copy of training rows", "exact_copies", _copy),
     AdversarialCase("c", "copy with 1% jitter on numbers", "distance_to_closest_record", _jittered_copy),
     AdversarialCase(

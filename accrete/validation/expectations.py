@@ -78,6 +78,10 @@ def _describe_failure(result) -> str:
     return f"| `{column}` | {config.type} | observed {observed} |"
 
 
+SUITE_CHECK = "spec_expectations"
+"""The name of the suite's check, on the clean table and on the synthetic table alike."""
+
+
 def suite_outcome_name(label: str) -> str:
     """The verdict name of the suite run on the ``label`` table (``clean`` or ``synthetic``)."""
     return f"great_expectations_{label}"

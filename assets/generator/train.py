@@ -45,7 +45,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv"},
         pool="gpu",
         op_tags=GPU_POD_TAGS,
-        # a busy warehouse file or a lost GPU is transient; a bad setting or an empty split is not
+        # a busy warehouse file or a crashed training process is transient; a bad setting or an
+        # empty split is not (GeneratorError: failed without a retry)
         retry_policy=dg.RetryPolicy(max_retries=2, delay=15),
         description=(
             f"A generative model of the real {spec.name} training rows ({spec.generator.backend}), "

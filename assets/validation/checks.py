@@ -11,7 +11,7 @@ import dagster as dg
 from accrete.report.report_layout import REAL_DATA_VERSION
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
-from accrete.validation.expectations import run_suite
+from accrete.validation.expectations import SUITE_CHECK, run_suite
 from accrete.validation.gate_log import write_outcome
 from accrete.validation.gates import applicable_gates
 from accrete.validation.outcome import GateOutcome
@@ -59,7 +59,7 @@ def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(
         asset=keys.clean,
-        name="spec_expectations",
+        name=SUITE_CHECK,
         blocking=True,
         pool="duckdb",
         description=f"great-expectations suite from the {spec.name} spec on the cleaned real data.",
@@ -73,7 +73,7 @@ def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(
         asset=keys.synthetic,
-        name="spec_expectations",
+        name=SUITE_CHECK,
         blocking=True,
         pool="duckdb",
         description=f"great-expectations suite from the {spec.name} spec on the synthetic data.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accrete.generator.autoregressive.backend import AutoregressiveBackend
-from accrete.generator.base import GeneratorError
+from accrete.generator.base import TrainingProcessError
 from tests.unit.adult_sample import adult_rows, adult_schema
 
 SETTINGS = {
@@ -36,5 +36,7 @@ def test_two_processes_train_as_well_as_one():
 
 
 def test_a_failing_worker_is_a_clear_error():
-    with pytest.raises(GeneratorError, match="distributed training failed(.|\n)*at least 2 training rows"):
+    with pytest.raises(
+        TrainingProcessError, match="distributed training failed(.|\n)*at least 2 training rows"
+    ):
         AutoregressiveBackend(adult_schema(), {"distributed_processes": 2}).fit(adult_rows(1))

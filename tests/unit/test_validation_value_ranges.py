@@ -41,4 +41,20 @@ def test_ages_of_140_and_unknown_categories_fail(tables):
     synthetic.loc[:29, "workclass"] = "Astronaut"
     outcome = value_range_gate(spec, real, real_holdout, synthetic)
     assert not outcome.passed and "Astronaut" in outcome.details_md
+
+
+def test_a_single_value_outside_a_declared_domain_fails(tables):
+    spec, real, real_holdout = tables
+    synthetic = with_missing_flags(fresh(), spec)
+    synthetic.loc[0, "age"] = 140
+    outcome = value_range_gate(spec, real, real_holdout, synthetic, max_rate_above_holdout=0.5)
+    assert not outcome.passed and "'age'" in outcome.summary
+
+
+def test_a_training_range_is_judged_against_the_holdout(tables):
+    spec, real, real_holdout = tables
+    synthetic = with_missing_flags(fresh(), spec)
+    synthetic.loc[:29, "fnlwgt"] = real["fnlwgt"].max() * 10
+    outcome = value_range_gate(spec, real, real_holdout, synthetic)
+    assert not outcome.passed and "'fnlwgt'" in outcome.summary and "training range" in outcome.summary
     assert value_range_gate(spec, real, real_holdout, synthetic, max_rate_above_holdout=0.5).passed

@@ -26,7 +26,7 @@ from accrete.generator.autoregressive.torchrun_job import (
     REPORT_FILE,
     schema_to_json,
 )
-from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
+from accrete.generator.base import FitReport, GeneratorBackend, ProgressCallback, TrainingProcessError
 
 WORKER_MODULE = "accrete.generator.autoregressive.torchrun_worker"
 """What each torchrun process runs (``-m``)."""
@@ -40,7 +40,7 @@ def fit_with_torchrun(
     """Train ``backend``'s schema, settings and seed on ``data`` in ``processes`` torchrun workers.
 
     Returns the model rank 0 trained, loaded with ``type(backend).load``, and rank 0's report;
-    GeneratorError with the end of torchrun's log when the workers fail.
+    TrainingProcessError with the end of torchrun's log when the workers fail.
     """
     with tempfile.TemporaryDirectory(prefix="accrete-ddp-") as folder:
         job = Path(folder)
@@ -64,7 +64,7 @@ def fit_with_torchrun(
                 if line.startswith(PROGRESS_PREFIX) and progress is not None:
                     progress(json.loads(line[len(PROGRESS_PREFIX) :]))
         if launched.returncode != 0:
-            raise GeneratorError(
+            raise TrainingProcessError(
                 f"distributed training failed (torchrun exit {launched.returncode}):\n"
                 + log.read_text()[-4000:]
             )
