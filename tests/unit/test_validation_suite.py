@@ -6,17 +6,14 @@ import pytest
 from accrete.spec import DatasetSpec, load_spec
 from accrete.validation.gates import GATES, applicable_gates
 from accrete.validation.suite import validate_synthetic
+from bench.validation import spec_columns
 from tests.conftest import ADULT_SPEC
 from tests.unit.validation_data import holdout, train
 
 
 def with_missing_flags(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """The spec's training columns: imputed columns filled with their mode, plus their flags."""
-    frame = frame.copy()
-    for column in spec.imputation.columns:
-        frame[f"{column}_was_missing"] = frame[column].isna()
-        frame[column] = frame[column].fillna(frame[column].mode()[0])
-    return frame[spec.training_schema.names]
+    """The spec's training columns: imputed columns filled with their own mode, plus their flags."""
+    return spec_columns(frame, spec, reference=frame)
 
 
 def strict_and_lenient(spec: DatasetSpec) -> tuple[DatasetSpec, DatasetSpec]:
