@@ -17,7 +17,7 @@ FIRST_WEEK_START := 2013-01-01
 FIRST_WEEK_END := 2013-01-07
 DAYS ?= 1
 
-.PHONY: install dbt-manifest dagster-home run replay ui test lint bench-generator bench-validation clean
+.PHONY: install dbt-manifest dagster-home run replay ui test lint bench-generator bench-validation bench-collapse clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,21 +29,29 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# dbt models are generated from the dataset specs, then parsed into the manifest Dagster reads.
+# dbt models are generated from the dataset specs, then parsed into the manifest Dagster reads,
+# with the warehouse path Dagster gives dbt, so that a new home's first build can parse partially.
 dbt-manifest: install
 	$(BIN)/python -m accrete.transform.dbt_models
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	cd dbt_project && ACCRETE_WAREHOUSE=$(ACCRETE_HOME)/warehouse/accrete.duckdb ../$(BIN)/dbt parse --profiles-dir . --quiet
 
 dagster-home:
 	mkdir -p $(DAGSTER_HOME)
 	cp deploy/local/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# `make run` runs every dataset; `make run DATASET=<name>` runs one (job <name>_pipeline).
+DATASET ?=
+PIPELINE_JOB := $(if $(DATASET),$(DATASET)_pipeline,accrete_pipeline)
+LOADS_DAILY_DATASET := $(if $(DATASET),$(filter $(DAILY_DATASET),$(DATASET)),yes)
+
 run: dbt-manifest dagster-home
+ifneq ($(LOADS_DAILY_DATASET),)
 	$(BIN)/python -m orchestration.replay_days $(DAILY_DATASET) --through $(FIRST_WEEK_END)
 	$(BIN)/dagster job execute -m orchestration.definitions -j $(DAILY_DATASET)_daily --tags \
 	  '{"dagster/asset_partition_range_start": "$(FIRST_WEEK_START)", "dagster/asset_partition_range_end": "$(FIRST_WEEK_END)"}'
-	$(BIN)/dagster job execute -m orchestration.definitions -j accrete_pipeline
-	$(BIN)/python -m orchestration.summary
+endif
+	$(BIN)/dagster job execute -m orchestration.definitions -j $(PIPELINE_JOB)
+	$(BIN)/python -m orchestration.summary $(DATASET)
 
 replay: install
 	$(BIN)/python -m orchestration.replay_days $(DAILY_DATASET) --days $(DAYS)
@@ -64,6 +72,9 @@ bench-generator: install
 
 bench-validation: install
 	$(BIN)/python -m bench.validation
+
+bench-collapse: install
+	$(BIN)/python -m bench.collapse_effects
 
 clean:
 	rm -rf .accrete dbt_project/target dbt_project/logs dbt_project/models/generated

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -18,10 +19,20 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from accrete.column_names import safe_column_name
 from accrete.generator.registry import BACKENDS
 from accrete.table_schema import ModelColumn, TableSchema
 
 MISSING_FLAG_SUFFIX = "_was_missing"
+SAFE_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+"""A column key: the name the column has in every warehouse table (the delivered header may differ)."""
+RESERVED_COLUMNS = (
+    *("_row_id", "_batch", "_line", "_file_sha256", "_ingested_at", "_run_id"),
+    "_is_holdout",
+    *("_source", "_real_partition", "_real_row_id", "_generator_version", "_synthetic_row"),
+)
+"""Columns the pipeline adds beside a dataset's own (raw lineage, the holdout side, synthetic
+provenance): no column key may take one of these names."""
 TRUE_TOKENS = ("true", "t", "yes", "y", "1")
 FALSE_TOKENS = ("false", "f", "no", "n", "0")
 TRAINING_DATA = ("real", "real_and_synthetic")
@@ -39,6 +50,8 @@ class ColumnSpec(_Strict):
     """One column as it arrives in the landing file."""
 
     type: Literal["numerical", "categorical", "datetime", "boolean", "identifier"]
+    source: str | None = Field(default=None, min_length=1)
+    """The column's header exactly as delivered (e.g. ``LIMIT_BAL``); absent: the column key."""
     description: str = ""
     integer: bool = False
     min: float | None = None
@@ -46,6 +59,28 @@ class ColumnSpec(_Strict):
     categories: list[str] | None = None
     aliases: dict[str, str] = Field(default_factory=dict)
     datetime_format: str | None = None
+    all_null: Literal["refuse", "keep", "drop"] = "refuse"
+    """What a landing file in which the column has no value in any row means. ``refuse``: the file
+    is refused. ``keep`` and ``drop`` declare the column empty (a file in which it has a value is
+    refused): ``keep`` carries it to the staged and clean tables as a column without values (never
+    imputed or learned), ``drop`` leaves it out after the raw table."""
+    trend: bool = False
+    """The column runs with time (a counter, a running total): drift never compares it."""
+    renamed_from: str | None = None
+    """The key this column had in an earlier version of the spec: ingestion renames the raw
+    table's column once, keeping every stored value (the delivered header is ``source``)."""
+    default: str | None = None
+    """For a column added to a spec after batches were ingested: the value the earlier rows take,
+    written into raw once, when the column is added. Without it they are null, and the column
+    must then be imputable (``imputation.columns``)."""
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _default_as_text(cls, value: Any) -> Any:
+        """Raw holds text: a YAML 0, 1.5 or true is the text '0', '1.5', 'true'."""
+        if isinstance(value, bool):
+            return str(value).lower()
+        return str(value) if isinstance(value, int | float) else value
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> ColumnSpec:
@@ -55,8 +90,15 @@ class ColumnSpec(_Strict):
             raise ValueError("categories/aliases apply to categorical columns only")
         if self.type != "datetime" and self.datetime_format is not None:
             raise ValueError("datetime_format applies to datetime columns only")
+        if self.type == "identifier" and self.all_null != "refuse":
+            raise ValueError("all_null does not apply to identifier columns: they are never required")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.categories == []:
+            raise ValueError(
+                "categories is an empty list, which no value could match: list the column's values, "
+                "or leave categories out"
+            )
         if self.categories is not None:
             unknown = sorted(set(self.aliases.values()) - set(self.categories))
             if unknown:
@@ -71,6 +113,13 @@ class FormatSpec(_Strict):
     separator: str = ","
     header: bool = True
     missing_tokens: list[str] = Field(default_factory=lambda: [""])
+
+    @field_validator("separator")
+    @classmethod
+    def _one_character(cls, separator: str) -> str:
+        if len(separator) != 1:
+            raise ValueError(f"the separator must be one character, not {separator!r}")
+        return separator
 
 
 class LandingSpec(_Strict):
@@ -100,6 +149,9 @@ class DailyPartitionsSpec(_Strict):
     """The last day (inclusive)."""
     file_name: str = "{date}.csv"
     """The landing file of one day; ``{date}`` stands for the day as YYYY-MM-DD."""
+    fresh_by: str = Field(default="06:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """UTC time of day (HH:MM) by which the accumulated real and mixed tables should hold a
+    refresh from the last 24 hours; later, the UI shows them as late (a delivery did not come)."""
     replay: ReplaySpec | None = None
 
     @model_validator(mode="after")
@@ -265,6 +317,11 @@ class DatasetSpec(_Strict):
     landing: LandingSpec = Field(default_factory=LandingSpec)
     partitions: DailyPartitionsSpec | None = None
     format: FormatSpec = Field(default_factory=FormatSpec)
+    on_invalid: Literal["refuse", "quarantine"] = "refuse"
+    """What a landing file with invalid rows (a value that is not its column's type, an unknown
+    category, a value outside [min, max], a required value missing) means. ``refuse``: the whole
+    file is refused. ``quarantine``: those rows go to the quarantine table with the reason, the
+    others are ingested."""
     columns: dict[str, ColumnSpec]
     record_key: list[str] = Field(default_factory=list)
     sensitive: list[str] = Field(default_factory=list)
@@ -281,11 +338,19 @@ class DatasetSpec(_Strict):
     @field_validator("columns")
     @classmethod
     def _column_names(cls, columns: dict[str, ColumnSpec]) -> dict[str, ColumnSpec]:
-        for name in columns:
-            if not name.isidentifier() or name != name.lower() or name.startswith("_"):
-                raise ValueError(f"column name {name!r} must be lower_snake_case and not start with '_'")
         if not columns:
             raise ValueError("a dataset needs at least one column")
+        for name in columns:
+            if name in RESERVED_COLUMNS:
+                problem = "is the name of a column the pipeline adds itself"
+            elif not SAFE_COLUMN_NAME.fullmatch(name):
+                problem = "is not a safe name (lower_snake_case: a-z, 0-9 and '_', not starting with a digit)"
+            else:
+                continue
+            raise ValueError(
+                f"column key {name!r} {problem}: name the column {safe_column_name(name)!r} and give "
+                f"the header as delivered as its source: {name!r}"
+            )
         return columns
 
     @model_validator(mode="after")
@@ -302,7 +367,7 @@ class DatasetSpec(_Strict):
         for key, (names, allowed) in references.items():
             unknown = [name for name in names if name not in allowed]
             if unknown:
-                raise ValueError(f"{key} names unknown or identifier columns: {unknown}")
+                raise ValueError(f"{key} names unknown, identifier or empty (all_null) columns: {unknown}")
         self._check_sampling_controls()
         if self.partitions is not None and self.landing.pattern != "*":
             raise ValueError(
@@ -311,6 +376,31 @@ class DatasetSpec(_Strict):
         overlap = set(self.imputation.group_by) & set(self.imputation.columns)
         if overlap:
             raise ValueError(f"imputation.group_by columns cannot themselves be imputed: {sorted(overlap)}")
+        headers: dict[str, list[str]] = {}
+        for name, header in self.delivered_headers.items():
+            headers.setdefault(header, []).append(name)
+        shared = {header: names for header, names in headers.items() if len(names) > 1}
+        if shared:
+            raise ValueError(f"columns share a delivered header (their source, else their key): {shared}")
+        taken_by_flags = sorted(set(self.missing_flags) & set(self.columns))
+        if taken_by_flags:
+            raise ValueError(
+                f"columns {taken_by_flags} have the names of the missing-value flags imputation adds"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _renames_are_unambiguous(self) -> DatasetSpec:
+        sources: dict[str, list[str]] = {}
+        for name, column in self.columns.items():
+            if column.renamed_from is not None:
+                sources.setdefault(column.renamed_from, []).append(name)
+        still_columns = sorted(set(sources) & set(self.columns))
+        if still_columns:
+            raise ValueError(f"renamed_from names columns that are still in the spec: {still_columns}")
+        shared = {old: names for old, names in sources.items() if len(names) > 1}
+        if shared:
+            raise ValueError(f"columns are renamed from the same column: {shared}")
         return self
 
     def _check_sampling_controls(self) -> None:
@@ -341,12 +431,33 @@ class DatasetSpec(_Strict):
 
     @property
     def modelled_columns(self) -> dict[str, ColumnSpec]:
-        """Columns kept after staging: every column that is not a direct identifier."""
-        return {name: column for name, column in self.columns.items() if column.type != "identifier"}
+        """Columns generators learn and gates judge: every column that is neither a direct identifier
+        nor declared empty (``all_null``)."""
+        return {name: column for name, column in self.staged_columns.items() if column.all_null == "refuse"}
+
+    @property
+    def staged_columns(self) -> dict[str, ColumnSpec]:
+        """Columns kept after staging: the modelled ones and those declared ``all_null: keep``."""
+        return {
+            name: column
+            for name, column in self.columns.items()
+            if column.type != "identifier" and column.all_null != "drop"
+        }
 
     @property
     def identifier_columns(self) -> list[str]:
         return [name for name, column in self.columns.items() if column.type == "identifier"]
+
+    @property
+    def delivered_headers(self) -> dict[str, str]:
+        """Column key -> its header in a delivered file (``source``, else the key), in spec order."""
+        return {name: (column.source or name).strip() for name, column in self.columns.items()}
+
+    @property
+    def hashed_record_key(self) -> list[str]:
+        """Record-key columns that are identifiers: staging keeps only a hash of them, to find
+        re-delivered records, and drops them after that like every other identifier."""
+        return [name for name in self.record_key if name in self.identifier_columns]
 
     @property
     def missing_flags(self) -> list[str]:

@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from accrete.spec import FALSE_TOKENS, MISSING_FLAG_SUFFIX, TRUE_TOKENS, DatasetSpec
-from accrete.table_schema import ModelColumn
+from accrete.spec import MISSING_FLAG_SUFFIX, ColumnSpec, DatasetSpec
+from accrete.transform.dbt_models import column_meta
+from accrete.value_casts import read_values
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -41,41 +42,31 @@ def _examples(values: pd.Series) -> str:
     return ", ".join(repr(value) for value in values.drop_duplicates().head(3))
 
 
-def _datetimes(text: pd.Series, datetime_format: str | None) -> pd.Series:
-    """Datetimes in the spec's format or in ISO 8601 (as a DataFrame writes them), as naive UTC."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    remaining = text.notna()
-    formats = [datetime_format] if datetime_format else []
-    for fmt in [*formats, "ISO8601"]:
-        values = pd.to_datetime(text[remaining], format=fmt, errors="coerce", utc=True)
-        parsed[values.index] = values.dt.tz_localize(None).astype("datetime64[us]")
-        remaining &= parsed.isna()
-    return parsed
+KINDS = {"numerical": "a number", "boolean": "true/false", "datetime": "datetimes"}
+MISSING_FLAG = ColumnSpec(type="boolean")
+"""A ``<column>_was_missing`` flag, read as a boolean column."""
 
 
-def _typed(text: pd.Series, column: ModelColumn, spec: DatasetSpec, where: str) -> pd.Series:
-    """The column's text (missing tokens already NA) as its type; TableFileError names what does not parse."""
-    present = text.notna()
-    if column.kind == "numerical":
-        typed = pd.to_numeric(text, errors="coerce")
-        bad = present & typed.isna()
-        if not bad.any() and column.integer:
-            bad = present & (typed.round() != typed)
-        kind = "an integer" if column.integer else "a number"
-    elif column.kind == "boolean":
-        lowered = text.str.lower()
-        typed = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        typed[lowered.isin(TRUE_TOKENS)] = True
-        typed[lowered.isin(FALSE_TOKENS)] = False
-        bad, kind = present & typed.isna(), "true/false"
-    elif column.kind == "datetime":
-        typed = _datetimes(text, spec.columns[column.name].datetime_format)
-        bad, kind = present & typed.isna(), "datetimes"
-    else:
-        return text.replace(spec.columns[column.name].aliases or {})
-    if bad.any():
-        raise TableFileError(f"{where}: {bad.sum():,} value(s) are not {kind}, e.g. {_examples(text[bad])}")
-    return typed.astype("Int64" if column.kind == "numerical" and column.integer else typed.dtype)
+def _typed(text: pd.DataFrame, spec: DatasetSpec, path: Path) -> pd.DataFrame:
+    """The columns of ``text`` typed as staging types them (``accrete.value_casts``), a datetime also
+    in ISO 8601 when the spec gives a format (as a DataFrame writes it); TableFileError names what
+    does not parse."""
+    columns = {name: spec.columns.get(name, MISSING_FLAG) for name in text.columns}
+    present, typed = read_values(
+        text, spec, metas={name: column_meta(column) for name, column in columns.items()}
+    )
+    formatted = [name for name, column in columns.items() if column.datetime_format]
+    if formatted:
+        _, iso = read_values(text[formatted], spec, metas={name: {"type": "datetime"} for name in formatted})
+        typed[formatted] = typed[formatted].fillna(iso)
+    for name in text.columns:
+        bad = present[name].notna() & typed[name].isna()
+        if bad.any():
+            kind = "an integer" if columns[name].integer else KINDS.get(columns[name].type, "a valid value")
+            raise TableFileError(
+                f"{path}, column {name!r}: {bad.sum():,} value(s) are not {kind}, e.g. {_examples(present[name][bad])}"
+            )
+    return typed
 
 
 def read_file(path: Path) -> pd.DataFrame:
@@ -111,19 +102,7 @@ def read_training_table(
     missing = [name for name in needed if name not in frame.columns]
     if missing:
         raise TableFileError(f"{path}: column(s) {', '.join(missing)} of the {spec.name} spec are missing")
-    missing_tokens = list(spec.format.missing_tokens)
-    typed = pd.DataFrame(
-        {
-            column.name: _typed(
-                frame[column.name].str.strip().mask(lambda text: text.isin(missing_tokens)),
-                column,
-                spec,
-                f"{path}, column {column.name!r}",
-            )
-            for column in schema.columns
-            if column.name in needed
-        }
-    )
+    typed = _typed(frame[[name for name in schema.names if name in needed]], spec, path)
     if derive_flags:
         filled_from = typed if reference is None else reference
         for name in spec.imputation.columns:

@@ -12,8 +12,15 @@ RAW_SCHEMA = "raw"
 """Landing files as delivered, one table per dataset (written by ingestion; dbt's ``raw`` source)."""
 STAGING_SCHEMA, CLEAN_SCHEMA, REAL_SCHEMA = "staging", "clean", "real"
 """The dbt models: staging views, cleaned tables, accumulated real tables and their splits."""
+QUARANTINE_SCHEMA = "quarantine"
+"""Landing rows set aside under ``on_invalid: quarantine``, one table per dataset, with the reason."""
 SYNTHETIC_SCHEMA, MIXED_SCHEMA = "synthetic", "mixed"
 """Sampled rows and kept generations; real rows mixed with synthetic ones."""
+META_SCHEMA = "meta"
+"""What the pipeline records about the warehouse itself."""
+RAW_MIGRATIONS = f"{META_SCHEMA}.raw_migrations"
+"""Every change of a raw table's columns, each with the column contract it left (one table for all
+datasets; written by ``accrete.ingest.raw_migration``)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,11 @@ class DatasetTables:
     @property
     def raw(self) -> str:
         return f"{RAW_SCHEMA}.{self.dataset}"
+
+    @property
+    def quarantine(self) -> str:
+        """Landing rows refused for their values (never in raw), each with its reason and delivered values."""
+        return f"{QUARANTINE_SCHEMA}.{self.dataset}"
 
     @property
     def staged_model(self) -> str:

@@ -1,5 +1,7 @@
 """Daily partitions of a dataset whose spec has a ``partitions:`` block (one landing file per day)."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from accrete.spec import DatasetSpec
@@ -19,3 +21,14 @@ def partitioned_options(spec: DatasetSpec) -> dict:
     if spec.partitions is None:
         return {}
     return {"partitions_def": daily_partitions(spec), "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+def daily_freshness_policy(spec: DatasetSpec) -> dg.FreshnessPolicy | None:
+    """A daily dataset's tables are late when not refreshed in the 24 hours before ``fresh_by`` (UTC);
+    the UI shows such a table as failing its freshness (a day that was not delivered)."""
+    if spec.partitions is None:
+        return None
+    hour, minute = spec.partitions.fresh_by.split(":")
+    return dg.FreshnessPolicy.cron(
+        deadline_cron=f"{int(minute)} {int(hour)} * * *", lower_bound_delta=timedelta(hours=24)
+    )

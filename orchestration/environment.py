@@ -34,6 +34,10 @@ def warehouse_path() -> Path:
     return _path("ACCRETE_WAREHOUSE", accrete_home() / "warehouse" / "accrete.duckdb")
 
 
+def dbt_project_dir() -> Path:
+    return _path("ACCRETE_DBT_PROJECT", REPO_ROOT / "dbt_project")
+
+
 def landing_root() -> Path:
     return _path("ACCRETE_LANDING", REPO_ROOT / "landing")
 
@@ -48,6 +52,10 @@ def models_root() -> Path:
 
 def reports_root() -> Path:
     return accrete_home() / "reports"
+
+
+def dbt_artifacts_dir() -> Path:
+    return accrete_home() / "dbt"
 
 
 def export_for_subprocesses() -> None:

@@ -1,6 +1,7 @@
 """Jobs: the whole pipeline as `make run` materializes it, and each daily dataset's two halves.
 
 - ``accrete_pipeline``: every asset that is not split by day, for every dataset.
+- ``<name>_pipeline``: the same for one dataset (``make run DATASET=<name>``), e.g. while onboarding it.
 - ``<name>_daily``: one day (or a range of days, as one run) of a daily dataset, from its
   landing file to the accumulated real table, then the split views and the retrain signal.
 - ``<name>_generation``: train the generator, sample, validate, mix and document.
@@ -22,6 +23,17 @@ def pipeline_job(specs: list[DatasetSpec]) -> dg.UnresolvedAssetJobDefinition:
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*daily),
         description="Ingest, clean, accumulate, train, sample, validate, mix and document every dataset "
         "(a daily dataset's days are loaded by its daily job).",
+    )
+
+
+def dataset_pipeline_job(spec: DatasetSpec) -> dg.UnresolvedAssetJobDefinition:
+    keys = DatasetAssetKeys(spec.name)
+    return dg.define_asset_job(
+        name=f"{spec.name}_pipeline",
+        selection=dg.AssetSelection.assets(keys.raw).downstream()
+        - dg.AssetSelection.assets(*(keys.daily if spec.partitions else [])),
+        description=f"Ingest, clean, accumulate, train, sample, validate, mix and document {spec.name} "
+        "alone (a daily dataset's days are loaded by its daily job).",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from accrete.generator.model_store import ModelStore, ModelStoreError
 from accrete.report.report_layout import REAL_DATA_VERSION, DatasetReports
 from accrete.spec import load_specs
@@ -11,11 +13,14 @@ from accrete.warehouse import connect, row_count, table_exists
 from orchestration import environment
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    """The results of every dataset, or of the datasets named in ``only`` (`make run DATASET=<name>`)."""
     warehouse = environment.warehouse_path()
     store = ModelStore(environment.models_root())
     print(f"\nAccrete results (warehouse {warehouse})")
     for name in load_specs(environment.datasets_dir()):
+        if only and name not in only:
+            continue
         tables = DatasetTables(name)
         print(f"\n== {name}")
         with connect(warehouse, read_only=True) as connection:
@@ -39,4 +44,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

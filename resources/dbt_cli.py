@@ -6,10 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-"""The dbt project (models, macros, profiles), at the top of the repository."""
 
 
 def _dbt_executable() -> str:
@@ -18,10 +16,27 @@ def _dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
-def accrete_dbt_project() -> DbtProject:
-    """The dbt project; its manifest is built by ``make dbt-manifest`` (tests and CI build it too)."""
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+def accrete_dbt_project(project_dir: Path) -> DbtProject:
+    """The dbt project (models, macros, profiles); its manifest is built by ``make dbt-manifest``."""
+    return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
 
-def dbt_cli_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=accrete_dbt_project(), dbt_executable=_dbt_executable())
+class AccreteDbtCli(DbtCliResource):
+    """dbt on the warehouse, writing its artifacts into one folder per Accrete home.
+
+    dagster-dbt's default is a new folder per invocation, so every build parsed the whole project
+    again; in one kept folder dbt's partial parsing carries over from run to run. dbt builds
+    run one at a time (pool ``duckdb``), so they never share the folder at once.
+    """
+
+    artifacts_dir: str
+
+    def build(self, context: dg.AssetExecutionContext):
+        """``dbt build`` of the models ``context`` selects, streaming its events."""
+        return self.cli(["build"], context=context, target_path=Path(self.artifacts_dir)).stream()
+
+
+def dbt_cli_resource(project: DbtProject, artifacts_dir: Path) -> AccreteDbtCli:
+    return AccreteDbtCli(
+        project_dir=project, dbt_executable=_dbt_executable(), artifacts_dir=str(artifacts_dir)
+    )

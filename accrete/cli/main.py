@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from accrete.cli.init_command import init
 from accrete.cli.validate_command import validate
 
 
@@ -12,6 +13,7 @@ def accrete() -> None:
     """Accrete: validated synthetic tables, from your own files."""
 
 
+accrete.add_command(init)
 accrete.add_command(validate)
 
 if __name__ == "__main__":

@@ -3,12 +3,17 @@
 Layout: ``<root>/<dataset>/<version>/`` holds the backend's files and ``manifest.json``
 (backend, settings, spec hash, training data version, time, device, each file's sha256);
 ``<root>/<dataset>/latest.json`` names the version the pipeline samples from. A version is
-written to a temporary folder and renamed into place, so a reader never sees half a model,
-and every file's checksum is verified before a backend loads it.
+written to a hidden folder (``.<version>-*``) and renamed into place, and ``latest.json`` is
+replaced in one rename, so a process killed while saving leaves the previous version latest and
+complete, and the next save removes what it left behind. (Saving a stored version again moves
+the old copy aside, then renames the new one in: a kill between the two leaves that version
+absent, never half there.) Every file's checksum is verified before a backend loads it. Saves of
+one dataset do not overlap: the training step runs in the ``gpu`` pool.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -24,10 +29,17 @@ from accrete.table_schema import TableSchema
 
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
+UNFINISHED = "."
+"""Names starting with this are a save's work in progress, never a version."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class ModelStoreError(RuntimeError):
     """A model is missing, incomplete or has been altered."""
+
+
+class ModelStoreFullError(ModelStoreError):
+    """The disk holding the store has no room for a new version: saving again will not help."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +61,22 @@ def _sha256(path: Path) -> str:
 
 
 def _write_json_atomically(path: Path, content: dict[str, Any]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(content, indent=2, sort_keys=True))
-    os.replace(temporary, path)
+    temporary = path.with_name(f"{UNFINISHED}{path.name}.tmp")
+    try:
+        temporary.write_text(json.dumps(content, indent=2, sort_keys=True))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _remove_unfinished(folder: Path) -> None:
+    """Remove what an interrupted save left in a dataset's folder (hidden staging folders, temp files)."""
+    for leftover in folder.glob(f"{UNFINISHED}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
 
 
 class ModelStore:
@@ -63,10 +88,37 @@ class ModelStore:
     def save(
         self, dataset: str, version: str, backend: GeneratorBackend, manifest: dict[str, Any]
     ) -> StoredModel:
-        """Store ``backend`` as ``version`` of ``dataset`` and make it the latest."""
+        """Store ``backend`` as ``version`` of ``dataset`` and make it the latest.
+
+        Raises ModelStoreFullError, naming the store's folder, when its disk is full.
+        """
         folder = self.root / dataset
-        folder.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=folder))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _remove_unfinished(folder)
+            stored = self._save_version(folder, dataset, version, backend, manifest)
+            _write_json_atomically(folder / LATEST, {"version": version})
+        except OSError as error:
+            if error.errno not in DISK_FULL:
+                raise
+            try:
+                latest = self.latest_version(dataset) if (folder / LATEST).is_file() else "none"
+            except ModelStoreError:
+                latest = "unreadable"
+            raise ModelStoreFullError(
+                f"the disk holding the model store {folder} is full ({error.strerror}): {dataset} "
+                f"version {version} was not stored and the latest is still {latest}; "
+                "free space there and run the step again"
+            ) from error
+        return stored
+
+    def _save_version(
+        self, folder: Path, dataset: str, version: str, backend: GeneratorBackend, manifest: dict[str, Any]
+    ) -> StoredModel:
+        """``version``'s complete folder, in place of any earlier copy of it."""
+        staging = Path(tempfile.mkdtemp(prefix=f"{UNFINISHED}{version}-", dir=folder))
+        replaced = staging.with_name(f"{staging.name}-replaced")
+        target = folder / version
         try:
             files = backend.save(staging)
             full_manifest = {
@@ -77,14 +129,16 @@ class ModelStore:
                 "files": {path.name: _sha256(path) for path in files},
             }
             _write_json_atomically(staging / MANIFEST, full_manifest)
-            target = folder / version
             if target.exists():
-                shutil.rmtree(target)
+                # moved aside whole (removing it in place would leave latest.json naming half a model)
+                os.replace(target, replaced)
             os.replace(staging, target)
         except BaseException:
+            if replaced.exists() and not target.exists():
+                os.replace(replaced, target)
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _write_json_atomically(folder / LATEST, {"version": version})
+        shutil.rmtree(replaced, ignore_errors=True)
         return StoredModel(dataset, version, target, full_manifest)
 
     def latest_version(self, dataset: str) -> str:

@@ -17,6 +17,7 @@ import duckdb
 
 from accrete.ingest.landing import batch_of
 from accrete.spec import DatasetSpec
+from accrete.warehouse import quote_identifier
 
 
 def landed_days(spec: DatasetSpec, folder: Path) -> list[str]:
@@ -52,7 +53,7 @@ def replay(spec: DatasetSpec, spec_folder: Path, landing_root: Path, days: list[
         raise FileNotFoundError(f"{spec.name}: replay source {source} not found")
     folder = landing_root / spec.name
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ", ".join(spec.columns)
+    columns = ", ".join(map(quote_identifier, spec.delivered_headers.values()))
     written = []
     with duckdb.connect() as connection:
         connection.execute(

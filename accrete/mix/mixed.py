@@ -12,7 +12,7 @@ import math
 
 import duckdb
 
-from accrete.warehouse import row_count
+from accrete.warehouse import quote_identifier, row_count
 
 
 def synthetic_rows_allowed(real_rows: int, synthetic_rows: int, max_share: float) -> int:
@@ -25,12 +25,24 @@ def synthetic_rows_allowed(real_rows: int, synthetic_rows: int, max_share: float
     return min(synthetic_rows, cap)
 
 
+def _column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return connection.execute(f"select column_name, column_type from (describe {table})").fetchall()
+
+
 def keep_generation(
     connection: duckdb.DuckDBPyConnection, synthetic_table: str, generations_table: str
 ) -> int:
     """Add the validated rows of ``synthetic_table`` to ``generations_table`` (replacing an earlier copy
-    of the same generator version, so a re-run never duplicates) and return how many rows it holds."""
+    of the same generator version, so a re-run never duplicates) and return how many rows it holds.
+
+    A column that a changed spec added is added to the kept generations too (null in earlier ones)."""
     connection.execute(f"create table if not exists {generations_table} as from {synthetic_table} limit 0")
+    kept = {name.lower() for name, _ in _column_types(connection, generations_table)}  # case-insensitive
+    for name, column_type in _column_types(connection, synthetic_table):
+        if name.lower() not in kept:
+            connection.execute(
+                f"alter table {generations_table} add column {quote_identifier(name)} {column_type}"
+            )
     connection.execute(
         f"delete from {generations_table} "
         f"where _generator_version in (select distinct _generator_version from {synthetic_table})"
@@ -42,7 +54,7 @@ def keep_generation(
 def mixed_table_sql(real_table: str, synthetic_table: str, columns: list[str], synthetic_limit: int) -> str:
     """SELECT of the mixed table: every real row, then ``synthetic_limit`` synthetic rows taken from
     every generation in turn, each row tagged with its provenance."""
-    selected = ", ".join(columns)
+    selected = ", ".join(map(quote_identifier, columns))
     return f"""
         select 'real' as _source, _batch as _real_partition, _row_id as _real_row_id,
                null::varchar as _generator_version, _run_id, {selected}

@@ -12,7 +12,17 @@ real table so the claim is checked on the data at hand rather than taken on trus
   training rows plus the synthetic rows of generations 0 .. k-1.
 
 Every generation samples as many rows as the real training table has and is judged against a
-real holdout that no generator sees. Plain pandas, numpy and matplotlib: no Dagster import.
+real holdout that no generator sees. Two effects that are not collapse are taken out:
+
+- *more training*: accumulate's generation k learns from k+1 times the rows; with the same
+  epochs and batches it would also take k+1 times the gradient steps. Its batches grow with its
+  rows instead, so both policies take the same number of steps in every generation.
+- *privacy protection*: in production a category seen fewer than ``rare_category_min_count``
+  times is never emitted, so under replace a category that falls below it in one generation's
+  sample could never come back by rule. The monitor's models never leave the monitor, so they
+  run with the protection off: what replace loses here is collapse alone.
+
+Plain pandas, numpy and matplotlib: no Dagster import.
 """
 
 from __future__ import annotations
@@ -31,13 +41,29 @@ from accrete.validation.fidelity import fidelity_scores
 
 POLICIES = ("replace", "accumulate")
 METRICS = ("variance_ratio", "tail_mass_ratio", "rare_category_recall", "quality")
-COLUMNS = ("policy", "generation", *METRICS, "training_rows")
+COLUMNS = ("policy", "generation", *METRICS, "training_rows", "batch_size")
 TAIL_QUANTILES = (0.01, 0.99)
 SMALL_SETTINGS: Mapping[str, Any] = MappingProxyType(
-    {"epochs": 10, "batch_size": 256, "learning_rate": 0.01, "patience": 10, "max_seconds": None}
+    {
+        "epochs": 10,
+        "batch_size": 256,
+        "learning_rate": 0.01,
+        "patience": 10,
+        "max_seconds": None,
+        "rare_category_min_count": 1,
+    }
 )
 """Quick autoregressive settings: a fixed number of epochs and no time budget, so a run is
-reproducible on a fast or a busy machine."""
+reproducible on a fast or a busy machine; rare categories are not withheld (see above)."""
+
+
+def equal_step_settings(settings: Mapping[str, Any], training_rows: int, real_rows: int) -> dict[str, Any]:
+    """``settings`` for a generation that learns from ``training_rows``, so that it takes as many
+    gradient steps as one learning from the ``real_rows``: its batch grows in proportion."""
+    scaled = dict(settings)
+    if "batch_size" in scaled:
+        scaled["batch_size"] = max(1, round(scaled["batch_size"] * training_rows / real_rows))
+    return scaled
 
 
 def rare_categories(real: pd.DataFrame, schema: TableSchema, max_share: float) -> dict[str, pd.Index]:
@@ -156,11 +182,13 @@ def run_collapse_experiment(
     rare = rare_categories(real, schema, rare_share)
 
     def generation(number: int, training: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
-        model = backend_class(backend)(schema, dict(settings), seed + number)
+        generation_settings = equal_step_settings(settings, len(training), len(real))
+        model = backend_class(backend)(schema, generation_settings, seed + number)
         model.fit(training)
         synthetic = model.sample(len(real), seed=seed + number)
         metrics = generation_metrics(synthetic, holdout, schema, rare, quality_max_rows, seed)
-        return {"generation": number, **metrics, "training_rows": len(training)}, synthetic
+        measured = {"generation": number, **metrics, "training_rows": len(training)}
+        return {**measured, "batch_size": generation_settings.get("batch_size")}, synthetic
 
     rows = []
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from accrete.spec import DatasetSpec
+from accrete.tables import DatasetTables
 from accrete.validation.outcome import GateOutcome
 from accrete.validation.report_html import ceiling_rows
 
@@ -23,10 +24,21 @@ def render_data_card(
     manifest: dict[str, Any],
     outcomes: list[GateOutcome],
     validation_report: str,
+    quarantined: int,
 ) -> str:
-    """Markdown: source and licence, rows in and out, generator and settings, gate scores beside their
-    ceilings, limits."""
+    """Markdown: source and licence, rows in and out (``quarantined``: landing rows set aside for their
+    values), generator and settings, gate scores beside their ceilings, limits."""
     rows = "\n".join(f"| {stage} | {count:,} |" for stage, count in row_counts.items())
+    if spec.on_invalid == "quarantine":
+        invalid = (
+            f"Invalid landing rows (a value not of its type, an unknown category, out of range, a required "
+            f"value missing): {quarantined:,}, kept in `{DatasetTables(spec.name).quarantine}` with the "
+            "reason of each (on_invalid: quarantine), never used."
+        )
+    else:
+        invalid = (
+            "A landing file with an invalid value is refused whole (on_invalid: refuse): no row was dropped."
+        )
     gates = (
         "\n".join(
             f"| {outcome.name} | {'passed' if outcome.passed else '**failed**'} | {outcome.summary} |"
@@ -58,6 +70,7 @@ def render_data_card(
 |---|---|
 {rows}
 
+{invalid}
 Holdout: {spec.holdout_fraction:.0%} of real rows, chosen by a hash of each row's key, never seen by a generator.
 Mixed table ({spec.mix.policy} policy): every real training row plus rows of every generation that passed
 the gates, at most {spec.mix.max_synthetic_share:.0%} synthetic. The generator learns from: {spec.generator.training_data.replace("_", " ")}.

@@ -6,7 +6,8 @@ logic is written once, as commented macros in ``dbt_project/macros/`` (``accrete
 is what those macros read: a properties file with the dbt source, each model's config (materialized,
 schema, tags), the dataset facts in the model's meta (missing-value tokens, record key, holdout
 fraction, imputation, daily or not), each column's spec type and options in its meta, and the
-tests the spec implies; plus one model file per model, a single macro call. The files land in
+tests the spec implies; plus one model file per model, a single macro call. Every column is
+marked ``quote: true``, so dbt's tests quote its name as the macros do. The files land in
 ``dbt_project/models/generated/<name>/`` (git-ignored, rebuilt by
 ``python -m accrete.transform.dbt_models``, which ``make`` runs before ``dbt parse``).
 """
@@ -37,9 +38,11 @@ partial parsing survives a new day."""
 REPLACE_BY_BATCH = {
     "unique_key": "_batch",
     "incremental_strategy": "delete+insert",
-    "on_schema_change": "fail",
+    "on_schema_change": "sync_all_columns",
 }
-"""Incremental models keep each batch's rows under delete+insert: loading a batch again replaces it."""
+"""Incremental models keep each batch's rows under delete+insert: loading a batch again replaces it.
+After a spec change migrated the raw table, dbt aligns the table's columns with the new ones and the
+macros load every batch again (``accrete_columns_changed``)."""
 
 
 def dataset_tag(name: str) -> str:
@@ -59,8 +62,9 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _column_meta(column: ColumnSpec) -> dict:
-    """What the macros need to know about one column: its spec type and the options it sets."""
+def column_meta(column: ColumnSpec) -> dict:
+    """What the macros need to know about one column: its spec type and the options it sets (also what
+    the landing check casts by, through the same macros: ``accrete.value_casts``)."""
     meta: dict = {"type": column.type}
     if column.integer:
         meta["integer"] = True
@@ -95,6 +99,7 @@ def _row_id_column() -> dict:
     return {
         "name": "_row_id",
         "description": "Row provenance: landing batch and line",
+        "quote": True,
         "data_tests": ["unique", "not_null"],
     }
 
@@ -113,20 +118,22 @@ def _spec_columns(spec: DatasetSpec, with_rules: bool) -> list[dict]:
     """The spec's columns with their meta; ``with_rules``: with their tests, and the missing-value
     flags imputation adds."""
     documented = []
-    for name, column in spec.modelled_columns.items():
+    for name, column in spec.staged_columns.items():
         entry = {
             "name": name,
             "description": column.description or name,
-            "config": {"meta": _column_meta(column)},
+            "quote": True,
+            "config": {"meta": column_meta(column)},
         }
-        if with_rules:
+        if with_rules and name in spec.modelled_columns:  # a column declared empty (all_null: keep) has none
             entry["data_tests"] = _column_tests(column)
         documented.append(entry)
     if with_rules:
         documented += [
             {
                 "name": f"{name}{MISSING_FLAG_SUFFIX}",
-                "description": f"True where {name} was missing or invalid and has been imputed",
+                "description": f"True where {name} was missing and has been imputed",
+                "quote": True,
                 "data_tests": ["not_null"],
             }
             for name in spec.imputation.columns
@@ -138,15 +145,25 @@ def _staging_model(spec: DatasetSpec) -> dict:
     meta = {
         "missing_tokens": list(spec.format.missing_tokens),
         "record_key": list(spec.record_key),
+        "hashed_record_key": spec.hashed_record_key,
         "holdout_fraction": spec.holdout_fraction,
     }
     record_key_test = {"accrete_unique_combination": {"arguments": {"columns": spec.record_key}}}
+    hashed_keys = [
+        {
+            "name": name,
+            "description": f"sha256 of the identifier {name}, part of the record key: finds re-delivered "
+            "records, dropped after staging",
+            "quote": True,
+        }
+        for name in spec.hashed_record_key
+    ]
     return {
         "name": DatasetTables(spec.name).staged_model,
         "description": f"{spec.name}: typed, trimmed, identifiers dropped, re-deliveries removed.",
         "config": _config(spec, "view", STAGING_SCHEMA, runs_per_day=True, meta=meta),
         "data_tests": [record_key_test] if spec.record_key else [],
-        "columns": [_row_id_column(), *_spec_columns(spec, with_rules=False)],
+        "columns": [_row_id_column(), *hashed_keys, *_spec_columns(spec, with_rules=False)],
     }
 
 
@@ -157,10 +174,12 @@ def _clean_model(spec: DatasetSpec) -> dict:
         "daily": daily,
     }
     materialized = "incremental" if daily else "table"
+    staged = f"ref('{DatasetTables(spec.name).staged_model}')"
     return {
         "name": DatasetTables(spec.name).clean_model,
-        "description": f"{spec.name}: validity rules applied and missing values imputed, with flags.",
+        "description": f"{spec.name}: every staged row, missing values imputed, with flags.",
         "config": _config(spec, materialized, CLEAN_SCHEMA, runs_per_day=True, meta=meta),
+        "data_tests": [{"accrete_keeps_every_row": {"arguments": {"staged": staged, "daily": daily}}}],
         "columns": [_row_id_column(), *_spec_columns(spec, with_rules=True)],
     }
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from accrete.generator.drift import column_drift, retrain_decision
+from accrete.generator.drift import column_drift, columns_not_compared, retrain_decision
 from accrete.generator.model_store import ModelStoreError
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
@@ -26,7 +26,8 @@ def build_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=(
             f"How far the {spec.name} days the current generator has not learned differ from those it "
             f"has, and whether a retrain is due (every {policy.every_partitions} new days, or when a "
-            f"column drifts by more than {policy.max_drift:g}). The retrain sensor acts on it."
+            f"column drifts by more than {policy.max_drift:g}; the columns that name the day and "
+            "trend columns are not compared, datetimes by time of day). The retrain sensor acts on it."
         ),
     )
     def drift(
@@ -42,7 +43,10 @@ def build_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         is_learned = rows["_batch"].isin(learned_days or set())
         new, learned = rows[~is_learned], rows[is_learned]
         new_days = sorted(new["_batch"].unique())
-        drift_by_column = column_drift(learned, new, schema) if len(learned) and len(new) else {}
+        not_compared = columns_not_compared(spec, rows)
+        drift_by_column = (
+            column_drift(learned, new, schema, not_compared) if len(learned) and len(new) else {}
+        )
         decision = retrain_decision(learned_days is not None, len(new_days), drift_by_column, policy)
         context.log.info(f"{spec.name}: retrain {'due' if decision.due else 'not due'}: {decision.reason}")
         return dg.MaterializeResult(
@@ -53,6 +57,8 @@ def build_drift_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "new_days_list": dg.MetadataValue.json(new_days),
                 "max_drift": max(drift_by_column.values(), default=0.0),
                 "drift_by_column": dg.MetadataValue.json(drift_by_column),
+                # the day's own columns (one value per day) and trend: true columns
+                "not_compared": dg.MetadataValue.json(sorted(not_compared)),
             }
         )
 

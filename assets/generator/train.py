@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from accrete.generator.base import GeneratorError  # noqa: E402
+from accrete.generator.model_store import ModelStoreFullError  # noqa: E402
 from accrete.generator.train import read_training_rows, train_generator  # noqa: E402
 from accrete.spec import DatasetSpec  # noqa: E402
 from assets.asset_keys import DatasetAssetKeys, Group  # noqa: E402
@@ -45,8 +46,8 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv"},
         pool="gpu",
         op_tags=GPU_POD_TAGS,
-        # a busy warehouse file or a crashed training process is transient; a bad setting or an
-        # empty split is not (GeneratorError: failed without a retry)
+        # a busy warehouse file or a crashed (or killed) training process is transient; a bad setting,
+        # an empty split or a full model store is not (failed without a retry)
         retry_policy=dg.RetryPolicy(max_retries=2, delay=15),
         description=(
             f"A generative model of the real {spec.name} training rows ({spec.generator.backend}), "
@@ -76,7 +77,7 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         )
         try:
             stored, report = train_generator(spec, rows, batches, model_store.store(), progress=log_progress)
-        except GeneratorError as error:
+        except (GeneratorError, ModelStoreFullError) as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
         metadata = {
             "model_version": stored.version,

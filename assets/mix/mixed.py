@@ -13,6 +13,7 @@ from assets.asset_keys import DatasetAssetKeys, Group
 from assets.automation import AFTER_VALIDATED_UPDATES
 from assets.metadata import column_lineage, table_metadata
 from assets.mix.generations import generations_observation
+from assets.partitions import daily_freshness_policy
 from resources import DuckDBWarehouse, ReportFolder
 
 
@@ -26,6 +27,7 @@ def build_mixed_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         deps=[keys.synthetic, keys.train],
         group_name=Group.MIX,
         automation_condition=AFTER_VALIDATED_UPDATES,
+        freshness_policy=daily_freshness_policy(spec),
         kinds={"duckdb", "python"},
         pool="duckdb",
         description=(

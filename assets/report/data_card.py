@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from accrete.ingest.quarantine import quarantined_count
 from accrete.report.data_card import render_data_card
 from accrete.report.report_layout import REAL_DATA_VERSION
 from accrete.spec import DatasetSpec
@@ -36,11 +37,14 @@ def build_data_card_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         """What a reviewer reads before approving the synthetic data for use."""
         with warehouse.connect(read_only=True) as connection:
             counts = {stage: row_count(connection, table) for stage, table in tables.stages().items()}
+            quarantined = quarantined_count(connection, tables.quarantine)
             version = synthetic_generator_version(connection, tables.synthetic)
         stored = model_store.store().get(spec.name, version)
         files = reports.for_dataset(spec.name)
         outcomes = read_outcomes(files, REAL_DATA_VERSION) + read_outcomes(files, stored.version)
-        card = render_data_card(spec, counts, stored.manifest, outcomes, str(files.validation_report))
+        card = render_data_card(
+            spec, counts, stored.manifest, outcomes, str(files.validation_report), quarantined
+        )
         files.data_card.write_text(card)
         return dg.MaterializeResult(
             metadata={
@@ -49,6 +53,7 @@ def build_data_card_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "generator_version": stored.version,
                 "gates_passed": sum(outcome.passed for outcome in outcomes),
                 "gates_failed": sum(not outcome.passed for outcome in outcomes),
+                "rows_quarantined": quarantined,
             }
         )
 

@@ -1,30 +1,23 @@
 """The datasets' dbt models (staging, clean, accumulated real, train/holdout split) as assets.
 
-Models of datasets delivered in whole files form one dbt asset. A daily dataset's staging,
-clean and accumulated models form their own, partitioned by day: a run of one day or of a
-range of days passes the days to dbt in the environment, and each day's rows are replaced,
-never added twice. The split views of every dataset stay in the first asset (they read all days).
+Each dataset's models form its own dbt asset, so a dataset whose models fail never stops
+another's. A daily dataset's staging, clean and accumulated models form a second one,
+partitioned by day: a run of one day or of a range of days passes the days to dbt in the
+environment, and each day's rows are replaced, never added twice; its split views stay in the
+first (they read all days).
 """
 
 import os
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
 from accrete.spec import DatasetSpec
 from accrete.tables import CLEAN_SCHEMA, REAL_SCHEMA, STAGING_SCHEMA
 from accrete.transform.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, RAW_SOURCE, dataset_tag
 from assets.asset_keys import DatasetAssetKeys, Group
-from assets.partitions import partitioned_options
-from resources.dbt_cli import accrete_dbt_project
-
-DBT_PROJECT = accrete_dbt_project()
-if not DBT_PROJECT.manifest_path.exists():
-    raise FileNotFoundError(
-        f"dbt manifest not found at {DBT_PROJECT.manifest_path}: run `make dbt-manifest` "
-        "(writes the models from the dataset specs and runs `dbt parse`)"
-    )
-
+from assets.partitions import daily_freshness_policy, partitioned_options
+from resources.dbt_cli import AccreteDbtCli
 
 GROUP_OF_SCHEMA = {STAGING_SCHEMA: Group.CLEAN, CLEAN_SCHEMA: Group.CLEAN, REAL_SCHEMA: Group.REAL}
 """The stage group of the models in each dbt schema."""
@@ -48,51 +41,74 @@ class AccreteDbtTranslator(DagsterDbtTranslator):
         return GROUP_OF_SCHEMA.get(schema) or super().get_group_name(dbt_resource_props)
 
 
-DBT_ASSET_OPTIONS = {
-    "manifest": DBT_PROJECT.manifest_path,
-    "project": DBT_PROJECT,
-    "dagster_dbt_translator": AccreteDbtTranslator(),
-    "pool": "duckdb",
-}
-"""What every dbt asset shares: the project, asset keys by model name, and the one-writer DuckDB pool."""
+def _dbt_asset_options(project: DbtProject) -> dict:
+    """What every dbt asset shares: the project, asset keys by model name, the one-writer DuckDB pool
+    and a retry."""
+    if not project.manifest_path.exists():
+        raise FileNotFoundError(
+            f"dbt manifest not found at {project.manifest_path}: run `make dbt-manifest` "
+            "(writes the models from the dataset specs and runs `dbt parse`)"
+        )
+    return {
+        "manifest": project.manifest_path,
+        "project": project,
+        "dagster_dbt_translator": AccreteDbtTranslator(),
+        "pool": "duckdb",
+        # a killed or crashed build is safe to run again: each model commits on its own, and the
+        # accumulated tables replace a batch's rows instead of adding them twice
+        "retry_policy": dg.RetryPolicy(max_retries=1, delay=10),
+    }
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, arguments: list[str]):
-    yield from (
-        dbt.cli(["build", *arguments], context=context).stream().fetch_row_counts().fetch_column_metadata()
-    )
+def _built_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
+    """Build the selected models and tests; every model reports its row count and column schema
+    (not dagster-dbt's column lineage: parsing every model's SQL with sqlglot tripled the step)."""
+    yield from dbt.build(context).fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
 
 
-def build_dbt_assets(specs: list[DatasetSpec]) -> list[dg.AssetsDefinition]:
-    """One dbt asset for every whole-file model, and one per daily dataset for its daily models."""
+def build_dbt_assets(specs: list[DatasetSpec], project: DbtProject) -> list[dg.AssetsDefinition]:
+    """Each dataset's dbt asset (a daily dataset's split views), plus one for a daily dataset's days.
 
+    One asset per dataset, so that a dataset whose models fail never keeps another's from being built."""
+    options = _dbt_asset_options(project)
+    return [_dataset_dbt_assets(spec, options) for spec in specs] + [
+        _daily_dbt_assets(spec, options) for spec in specs if spec.partitions
+    ]
+
+
+def _dataset_dbt_assets(spec: DatasetSpec, options: dict) -> dg.AssetsDefinition:
     @dbt_assets(
-        select=" ".join(f"tag:{dataset_tag(spec.name)}" for spec in specs),
+        select=f"tag:{dataset_tag(spec.name)}",
         exclude=f"tag:{DAILY_TAG}",
-        name="accrete_dbt_models",
-        **DBT_ASSET_OPTIONS,
+        name=f"{spec.name}_dbt_models",
+        **options,
     )
-    def accrete_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dataset_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
         """Real data made usable: typed and trimmed (staging), rule-checked and imputed with flags
         (clean), accumulated batch by batch without ever dropping one (real), and split into the
         rows generators may learn from and a fixed holdout they never see."""
-        yield from _build(context, dbt, [])
+        yield from _built_models(context, dbt)
 
-    return [accrete_dbt_models] + [_daily_dbt_assets(spec) for spec in specs if spec.partitions]
+    return dataset_dbt_models
 
 
-def _daily_dbt_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
+def _daily_dbt_assets(spec: DatasetSpec, options: dict) -> dg.AssetsDefinition:
     @dbt_assets(
         select=f"tag:{dataset_tag(spec.name)},tag:{DAILY_TAG}",
         name=f"{spec.name}_daily_dbt_models",
-        **DBT_ASSET_OPTIONS,
+        **options,
         **partitioned_options(spec),
     )
-    def daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def daily_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
         """Each day of real data made usable: typed, rule-checked, imputed within its day, and
         accumulated; re-running a day replaces that day's rows."""
         days = context.partition_key_range
         os.environ[PARTITION_START], os.environ[PARTITION_END] = days.start, days.end
-        yield from _build(context, dbt, [])
+        yield from _built_models(context, dbt)
 
-    return daily_dbt_models
+    accumulated, freshness = DatasetAssetKeys(spec.name).accumulated, daily_freshness_policy(spec)
+    return daily_dbt_models.map_asset_specs(
+        lambda asset: (
+            asset.replace_attributes(freshness_policy=freshness) if asset.key == accumulated else asset
+        )
+    )

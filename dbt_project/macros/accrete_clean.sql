@@ -1,26 +1,26 @@
 {#-
-    Clean: the staged rows with the spec's validity rules applied and missing values imputed.
-    A value outside its column's [min, max] counts as missing when the column may be imputed;
-    a row whose required value breaks its rule is rejected. Missing values are then filled with
-    the median (numbers) or the mode (other columns) of their imputation group, falling back to
-    the whole table, and each imputed column gets a <column>_was_missing flag. A daily dataset
-    is cleaned one day at a time: only the run's days, and imputation looks within the day, so a
-    day's rows never depend on which other days ran with it.
+    Clean: the staged rows with their missing values imputed; every staged row is kept (a value
+    outside its column's [min, max] never reaches staging: the landing check refuses or
+    quarantines its row, and the test accrete_keeps_every_row checks that no row is lost here).
+    Missing values are filled with the median (numbers) or the mode (other columns) of their
+    imputation group, falling back to the whole table, and each imputed column gets a
+    <column>_was_missing flag. A daily dataset is cleaned one day at a time: only the run's days
+    (every day, once, after a spec change migrated the raw table: accrete_columns_changed), and
+    imputation looks within the day, so a day's rows never depend on which other days ran
+    with it. Column names, and the CTE names made from them, are always quoted (accrete_identifier).
 -#}
-{% macro accrete_clean(staged_relation) -%}
+{% macro accrete_clean(staged_relation, every_day=false) -%}
 {%- if execute -%}
 {%- set columns = accrete_spec_columns() -%}
 {%- set dataset = accrete_dataset() -%}
+{#- a daily table whose columns changed (a migrated raw table) cleans every day again, under the new columns -#}
+{%- set every_day = every_day or (dataset.daily and accrete_columns_changed(accrete_clean(staged_relation, every_day=true))) -%}
 {%- set imputed = dataset.imputation.columns -%}
 {%- set group_by = dataset.imputation.group_by -%}
 {#- the imputed columns that are not numbers take their mode -#}
 {%- set mode_imputed = columns | selectattr('name', 'in', imputed) | rejectattr('meta.type', 'equalto', 'numerical') | list -%}
 {#- a daily dataset is imputed within each day (batch) -#}
 {%- set scope = ['_batch'] if dataset.daily else [] -%}
-{%- set required_rules = [accrete_partition_filter()] if dataset.daily else [] -%}
-{%- for column in columns if column.name not in imputed and accrete_range_rule(column) -%}
-    {%- do required_rules.append('(' ~ accrete_range_rule(column) ~ ')') -%}
-{%- endfor -%}
 with staged as (
 
     select * from {{ staged_relation }}
@@ -28,24 +28,19 @@ with staged as (
 ),
 
 validated as (
-    -- validity rules: an imputable value outside its allowed range counts as missing;
-    -- a row whose required value breaks its rule is rejected
+    -- the rows to clean: every staged row (of the run's days, for a daily dataset)
     select
 {%- for name in accrete_provenance_columns() %}
         {{ name }},
 {%- endfor %}
 {%- for column in columns %}
-{%- if column.name in imputed and accrete_range_rule(column) %}
-        case when {{ accrete_range_rule(column) }} then {{ column.name }} end as {{ column.name }},
-{%- else %}
-        {{ column.name }},
-{%- endif %}
+        {{ accrete_identifier(column.name) }},
 {%- endfor %}
         _is_holdout
     from staged
-{%- for rule in required_rules %}
-    {{ 'where' if loop.first else '    and' }} {{ rule }}
-{%- endfor %}
+{%- if dataset.daily and not every_day %}
+    where {{ accrete_partition_filter() }}
+{%- endif %}
 
 ),
 {%- for column in mode_imputed %}
@@ -63,18 +58,18 @@ imputed as (
         {{ accrete_imputed_column(column, imputed, group_by, scope) }},
 {%- endfor %}
 {%- for name in imputed %}
-        validated.{{ name }} is null as {{ name }}_was_missing,
+        validated.{{ accrete_identifier(name) }} is null as {{ accrete_identifier(name ~ '_was_missing') }},
 {%- endfor %}
         validated._is_holdout
     from validated
 {%- for column in mode_imputed %}
 {%- if group_by %}
-    left join {{ column.name }}_group_mode using ({{ (scope + group_by) | join(', ') }})
+    left join {{ accrete_identifier(column.name ~ '_group_mode') }} using ({{ accrete_identifiers(scope + group_by) }})
 {%- endif %}
 {%- if scope %}
-    left join {{ column.name }}_overall_mode using ({{ scope | join(', ') }})
+    left join {{ accrete_identifier(column.name ~ '_overall_mode') }} using ({{ accrete_identifiers(scope) }})
 {%- else %}
-    cross join {{ column.name }}_overall_mode
+    cross join {{ accrete_identifier(column.name ~ '_overall_mode') }}
 {%- endif %}
 {%- endfor %}
 
@@ -82,19 +77,6 @@ imputed as (
 
 select * from imputed
 {%- endif -%}
-{%- endmacro %}
-
-
-{#- A column's validity rule from the spec's min and max ('' when it has neither). -#}
-{% macro accrete_range_rule(column) -%}
-{%- set bounds = [] -%}
-{%- if column.meta.get('min') is not none -%}
-    {%- do bounds.append(column.name ~ ' >= ' ~ column.meta.min) -%}
-{%- endif -%}
-{%- if column.meta.get('max') is not none -%}
-    {%- do bounds.append(column.name ~ ' <= ' ~ column.meta.max) -%}
-{%- endif -%}
-{{ bounds | join(' and ') }}
 {%- endmacro %}
 
 
@@ -120,15 +102,16 @@ select * from imputed
     ties go to the smallest value, so imputation is deterministic.
 -#}
 {% macro accrete_mode_per(cte, column_name, keys) -%}
-{%- set key_list = keys | join(', ') -%}
-{{ cte }} as (
-    select {{ key_list }}, {{ column_name }} as {{ column_name }}_mode
+{%- set key_list = accrete_identifiers(keys) -%}
+{%- set column = accrete_identifier(column_name) -%}
+{{ accrete_identifier(cte) }} as (
+    select {{ key_list }}, {{ column }} as {{ accrete_identifier(column_name ~ '_mode') }}
     from (
-        select {{ key_list }}, {{ column_name }},
-            row_number() over (partition by {{ key_list }} order by count(*) desc, {{ column_name }}) as rank
+        select {{ key_list }}, {{ column }},
+            row_number() over (partition by {{ key_list }} order by count(*) desc, {{ column }}) as rank
         from validated
-        where {{ column_name }} is not null
-        group by {{ key_list }}, {{ column_name }}
+        where {{ column }} is not null
+        group by {{ key_list }}, {{ column }}
     )
     where rank = 1
 
@@ -138,12 +121,13 @@ select * from imputed
 
 {#- The most frequent value of `column_name` over the whole table (ties to the smallest value). -#}
 {% macro accrete_overall_mode(column_name) -%}
-{{ column_name }}_overall_mode as (
-    select {{ column_name }} as {{ column_name }}_mode
+{%- set column = accrete_identifier(column_name) -%}
+{{ accrete_identifier(column_name ~ '_overall_mode') }} as (
+    select {{ column }} as {{ accrete_identifier(column_name ~ '_mode') }}
     from validated
-    where {{ column_name }} is not null
-    group by {{ column_name }}
-    order by count(*) desc, {{ column_name }}
+    where {{ column }} is not null
+    group by {{ column }}
+    order by count(*) desc, {{ column }}
     limit 1
 
 ),
@@ -156,8 +140,9 @@ select * from imputed
     day for a daily dataset). An integer median is rounded to stay an integer.
 -#}
 {% macro accrete_imputed_column(column, imputed, group_by, scope) -%}
-{%- set name = column.name -%}
-{%- if name not in imputed -%}
+{%- set name = accrete_identifier(column.name) -%}
+{%- set mode = accrete_identifier(column.name ~ '_mode') -%}
+{%- if column.name not in imputed -%}
     validated.{{ name }}
 {%- elif column.meta.type == 'numerical' -%}
     {%- set median -%}
@@ -167,12 +152,12 @@ select * from imputed
     {{ 'cast(round(' ~ median ~ ') as bigint)' if column.meta.get('integer') else median }} as {{ name }}
 {%- else -%}
     coalesce(validated.{{ name }},
-    {%- if group_by %} {{ name }}_group_mode.{{ name }}_mode,{% endif %} {{ name }}_overall_mode.{{ name }}_mode) as {{ name }}
+    {%- if group_by %} {{ accrete_identifier(column.name ~ '_group_mode') }}.{{ mode }},{% endif %} {{ accrete_identifier(column.name ~ '_overall_mode') }}.{{ mode }}) as {{ name }}
 {%- endif -%}
 {%- endmacro %}
 
 
 {#- A window over each combination of `keys` (the whole table when there are none). -#}
 {% macro accrete_window(keys) -%}
-    {{ 'partition by ' ~ keys | join(', ') if keys }}
+    {{ 'partition by ' ~ accrete_identifiers(keys) if keys }}
 {%- endmacro %}

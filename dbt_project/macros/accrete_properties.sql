@@ -1,11 +1,12 @@
 {#-
     What the Accrete macros know about a dataset comes from the properties of the model they
     build, written from the dataset's spec by accrete.transform.dbt_models:
-      - the model's config meta: dataset facts (missing-value tokens, record key, holdout
-        fraction, imputation, whether the dataset arrives by day);
+      - the model's config meta: dataset facts (missing-value tokens, record key and which of its
+        columns are identifiers, holdout fraction, imputation, whether the dataset arrives by day);
       - the meta of each column the spec describes: its spec type and options (integer, min, max,
         datetime_format, aliases, true_values / false_values).
-    Identifier columns are never described, so no macro ever selects them.
+    Identifier columns are never described, so no macro selects them, except staging, which hashes
+    those in the record key (hashed_record_key) to find re-delivered records.
 -#}
 
 {#-
@@ -32,6 +33,18 @@
 {#- The columns ingestion adds to every raw row (accrete.ingest.raw.RAW_LINEAGE_COLUMNS): where it came from. -#}
 {% macro accrete_provenance_columns() -%}
     {{ return(['_row_id', '_batch', '_line', '_file_sha256', '_ingested_at', '_run_id']) }}
+{%- endmacro %}
+
+
+{#- A column name as a quoted SQL identifier: a column may be called `order`, `end` or `_private`. -#}
+{% macro accrete_identifier(name) -%}
+    {{ adapter.quote(name) }}
+{%- endmacro %}
+
+
+{#- Column names as quoted SQL identifiers separated by commas, for a `partition by`, `group by` or `using` list. -#}
+{% macro accrete_identifiers(names) -%}
+    {%- for name in names %}{{ adapter.quote(name) }}{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
 

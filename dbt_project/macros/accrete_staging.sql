@@ -1,14 +1,16 @@
 {#-
     Staging: a landing table as delivered (every value text, as read from the file) made typed and
     usable. Values are trimmed and the spec's missing-value tokens become NULL, each column gets its
-    declared type, identifier columns are left behind, a record delivered again keeps only its
-    latest delivery, and every row is given its fixed side of the holdout split.
+    declared type, identifier columns are left behind (an identifier in the record key is kept as
+    the sha256 of its value, only to find re-delivered records), a record delivered again keeps only
+    its latest delivery, and every row is given its fixed side of the holdout split. Column names
+    are always quoted (accrete_identifier): a column may be called `order` or `end`.
 -#}
 {% macro accrete_staging(source_relation) -%}
 {%- if execute -%}
 {%- set columns = accrete_spec_columns() -%}
 {%- set dataset = accrete_dataset() -%}
-{%- set missing_tokens = accrete_literals(dataset.missing_tokens) -%}
+{%- set hashed_key = dataset.get('hashed_record_key', []) -%}
 with source as (
 
     select * from {{ source_relation }}
@@ -16,23 +18,27 @@ with source as (
 ),
 
 trimmed as (
-    -- every value trimmed; the spec's missing-value tokens become NULL; identifier columns are not carried over
+    -- every value trimmed (accrete_casting.sql); the spec's missing-value tokens become NULL; identifier columns are not carried over
     select
 {%- for name in accrete_provenance_columns() %}
         {{ name }},
 {%- endfor %}
+{#- an identifier in the record key: only the hash of its value, to find re-delivered records #}
+{%- for name in hashed_key %}
+        sha256({{ accrete_present(accrete_identifier(name), dataset.missing_tokens) }}) as {{ accrete_identifier(name) }},
+{%- endfor %}
 {%- for column in columns %}
-        case when trim({{ column.name }}) in ({{ missing_tokens }}) then null else trim({{ column.name }}) end as {{ column.name }}{{ ',' if not loop.last }}
+        {{ accrete_present(accrete_identifier(column.name), dataset.missing_tokens) }} as {{ accrete_identifier(column.name) }}{{ ',' if not loop.last }}
 {%- endfor %}
     from source
 
 ),
 
 typed as (
-    -- declared types; category aliases mapped to their canonical value
+    -- declared types, by the rule the landing check applies (accrete_casting.sql); category aliases mapped
     select
-{%- for name in accrete_provenance_columns() %}
-        {{ name }},
+{%- for name in accrete_provenance_columns() + hashed_key %}
+        {{ accrete_identifier(name) }},
 {%- endfor %}
 {%- for column in columns %}
         {{ accrete_typed_column(column) }}{{ ',' if not loop.last }}
@@ -46,7 +52,7 @@ deduplicated as (
     -- a record delivered again (same record key) keeps its latest delivery only
     select * from typed
     qualify row_number() over (
-        partition by {{ dataset.record_key | join(', ') }}
+        partition by {{ accrete_identifiers(dataset.record_key) }}
         order by _ingested_at desc, _batch desc, _line desc
     ) = 1
 
@@ -67,27 +73,9 @@ select * from final
 {%- endmacro %}
 
 
-{#- One column of the typed rows, as a select item: its text read as the spec's type. -#}
+{#- One column of the typed rows, as a select item: its text read as the spec's type; a value that cannot be read fails the build. -#}
 {% macro accrete_typed_column(column) -%}
-{%- set name = column.name -%}
-{%- set spec = column.meta -%}
-{%- if spec.type == 'numerical' and spec.get('integer') -%}
-    {#- read through double: a landing file may write an integer as 3.0 or 1e3 -#}
-    cast(cast({{ name }} as double) as bigint) as {{ name }}
-{%- elif spec.type == 'numerical' -%}
-    cast({{ name }} as double) as {{ name }}
-{%- elif spec.type == 'datetime' and spec.get('datetime_format') -%}
-    strptime({{ name }}, {{ accrete_literal(spec.datetime_format) }}) as {{ name }}
-{%- elif spec.type == 'datetime' -%}
-    cast({{ name }} as timestamp) as {{ name }}
-{%- elif spec.type == 'boolean' -%}
-    case when lower({{ name }}) in ({{ accrete_literals(spec.true_values) }}) then true when lower({{ name }}) in ({{ accrete_literals(spec.false_values) }}) then false end as {{ name }}
-{%- elif spec.get('aliases') -%}
-    case {{ name }}
-    {%- for alias, canonical in spec.aliases.items() %} when {{ accrete_literal(alias) }} then {{ accrete_literal(canonical) }}{% endfor %} else {{ name }} end as {{ name }}
-{%- else -%}
-    {{ name }}
-{%- endif -%}
+    {{ accrete_cast_or_fail(accrete_identifier(column.name), column.meta, column.name) }} as {{ accrete_identifier(column.name) }}
 {%- endmacro %}
 
 
@@ -100,7 +88,7 @@ select * from final
 {%- set buckets = 10000 -%}
     md5_number(
     {%- for key in record_key -%}
-        coalesce(cast({{ key }} as varchar), ''){{ " || '|' || " if not loop.last }}
+        coalesce(cast({{ accrete_identifier(key) }} as varchar), ''){{ " || '|' || " if not loop.last }}
     {%- else -%}
         _row_id
     {%- endfor -%}

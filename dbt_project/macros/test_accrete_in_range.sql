@@ -1,4 +1,5 @@
-{#- Rows whose value lies outside [min_value, max_value]; either bound may be null (open). -#}
+{#- Rows whose value lies outside [min_value, max_value]; either bound may be null (open). dbt gives
+    `column_name` quoted: the generated properties mark every column `quote: true`. -#}
 {% test accrete_in_range(model, column_name, min_value=none, max_value=none) %}
 
 select {{ column_name }}

@@ -64,6 +64,7 @@ def test_properties_carry_what_the_staging_macro_reads():
     assert staged["config"]["meta"] == {
         "missing_tokens": ["?", ""],
         "record_key": [],
+        "hashed_record_key": [],
         "holdout_fraction": 0.2,
     }
     assert staged["config"]["materialized"] == "view" and staged["config"]["schema"] == "staging"
@@ -117,6 +118,20 @@ def test_identifier_columns_are_never_described_and_booleans_carry_their_tokens(
     assert married["type"] == "boolean" and married["true_values"] == list(TRUE_TOKENS)
 
 
+def test_empty_columns_are_kept_untested_or_left_out_and_clean_keeps_every_staged_row():
+    content = yaml.safe_load((REPO / "datasets" / "adult" / "spec.yaml").read_text())
+    content["columns"]["notes"] = {"type": "categorical", "all_null": "keep"}
+    content["columns"]["fax"] = {"type": "categorical", "all_null": "drop"}
+    models = models_of(DatasetSpec.model_validate(content))
+    clean = columns_of(models["adult_clean"])
+    assert "fax" not in "".join(render_dataset_models(DatasetSpec.model_validate(content)).values())
+    assert "notes" in columns_of(models["stg_adult"]) and "data_tests" not in clean["notes"]
+    assert clean["age"]["data_tests"][0] == "not_null"
+    assert models["adult_clean"]["data_tests"] == [
+        {"accrete_keeps_every_row": {"arguments": {"staged": "ref('stg_adult')", "daily": False}}}
+    ]
+
+
 def test_macros_use_the_names_python_uses():
     """What the macros hard-code must agree with the library: a rename on one side fails here."""
     properties = (MACROS / "accrete_properties.sql").read_text()
@@ -125,13 +140,13 @@ def test_macros_use_the_names_python_uses():
     )
     assert ast.literal_eval(provenance.group(1)) == list(RAW_LINEAGE_COLUMNS)
     assert f'env_var("{PARTITION_START}"' in properties and f'env_var("{PARTITION_END}"' in properties
-    assert f"{{{{ name }}}}{MISSING_FLAG_SUFFIX}" in (MACROS / "accrete_clean.sql").read_text()
+    assert f"accrete_identifier(name ~ '{MISSING_FLAG_SUFFIX}')" in (MACROS / "accrete_clean.sql").read_text()
 
 
 def test_write_models_rewrites_only_what_changed(tmp_path):
     (tmp_path / "retired_dataset").mkdir()
     first = write_models(BUNDLED, tmp_path)
-    assert len(first) == 12 and not (tmp_path / "retired_dataset").exists()
+    assert len(first) == 6 * len(BUNDLED) and not (tmp_path / "retired_dataset").exists()
     assert write_models(BUNDLED, tmp_path) == []
 
 
@@ -146,6 +161,8 @@ def test_macro_unit_tests_pass(tmp_path):
     }
     command = [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."]
     command += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-    result = subprocess.run(command, cwd=DBT_PROJECT, env=environment, capture_output=True, text=True)
+    result = subprocess.run(
+        command, cwd=DBT_PROJECT, env=environment, capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"PASS=3 WARN=0 ERROR=0", result.stdout), result.stdout[-3000:]

@@ -71,3 +71,24 @@ def test_warehouse_steps_share_one_pool_and_training_has_the_gpu():
         assert graph.get(dg.AssetKey(name)).pools == {"duckdb"}, name
     tags = graph.get(dg.AssetKey("adult_generator")).assets_def.op.tags
     assert "nvidia.com/gpu" in str(tags["dagster-k8s/config"])
+
+
+def test_each_dataset_has_its_own_dbt_step_and_pipeline_job():
+    graph = defs.resolve_asset_graph()
+    adult, flights = DatasetAssetKeys("adult"), DatasetAssetKeys("flights")
+    adult_step = graph.get(adult.clean).assets_def
+    assert adult_step.node_def.name == "adult_dbt_models"
+    assert flights.train not in adult_step.keys  # flights' split views are built in flights' own step
+    assert graph.get(flights.train).assets_def.node_def.name == "flights_dbt_models"
+    job = defs.resolve_job_def("adult_pipeline")
+    assert adult.data_card in job.asset_layer.selected_asset_keys
+    assert not any(key.to_user_string().startswith("flights") for key in job.asset_layer.selected_asset_keys)
+
+
+def test_daily_tables_say_how_fresh_they_should_be():
+    graph = defs.resolve_asset_graph()
+    flights = DatasetAssetKeys("flights")
+    for key in (flights.accumulated, flights.mixed):
+        policy = graph.get(key).freshness_policy
+        assert isinstance(policy, dg.FreshnessPolicy) and policy.deadline_cron == "0 6 * * *", key
+    assert graph.get(DatasetAssetKeys("adult").mixed).freshness_policy is None

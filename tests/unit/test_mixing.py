@@ -65,3 +65,19 @@ def test_generations_accumulate_once_each_and_the_mix_takes_from_all_within_the_
             + ") group by all order by all"
         ).fetchall()
     assert mixed == [("real", None, 70), ("synthetic", "gen-a", 15), ("synthetic", "gen-b", 15)]
+
+
+def test_a_column_added_by_a_spec_change_joins_the_kept_generations():
+    with duckdb.connect() as connection:
+        connection.execute("create schema synthetic")
+        write_generation(connection, "gen-a", 10)
+        keep_generation(connection, "synthetic.flights_synthetic", "synthetic.flights_generations")
+        write_generation(connection, "gen-b", 10)
+        connection.execute('alter table synthetic.flights_synthetic add column "end" integer default 7')
+        assert (
+            keep_generation(connection, "synthetic.flights_synthetic", "synthetic.flights_generations") == 20
+        )
+        kept = connection.execute(
+            'select _generator_version, count("end"), count(*) from synthetic.flights_generations group by all order by all'
+        ).fetchall()
+    assert kept == [("gen-a", 0, 10), ("gen-b", 10, 10)]

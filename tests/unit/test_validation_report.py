@@ -62,5 +62,5 @@ def test_report_leaves_out_sections_without_inputs():
 
 
 def test_data_card_shows_each_score_beside_its_ceiling(adult_spec):
-    card = render_data_card(adult_spec, {"raw": 10}, {}, OUTCOMES, "report.html")
+    card = render_data_card(adult_spec, {"raw": 10}, {}, OUTCOMES, "report.html", quarantined=0)
     assert "| fidelity | quality | 0.8300 | 0.9700 |" in card

@@ -8,6 +8,7 @@ exact and costs the same as unconditional sampling.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -153,7 +154,11 @@ class AutoregressiveBackend(GeneratorBackend):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         model_path = directory / MODEL_FILE
-        torch.save(self.net.state_dict(), model_path)
+        # serialized in memory, written by Python: a full disk then raises OSError (ENOSPC), where
+        # torch's own file writer fails with an opaque "unexpected pos" error
+        weights = io.BytesIO()
+        torch.save(self.net.state_dict(), weights)
+        model_path.write_bytes(weights.getvalue())
         manifest = {
             "format": MODEL_FORMAT,
             "format_version": FORMAT_VERSION,
