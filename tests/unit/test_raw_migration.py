@@ -183,7 +183,9 @@ def test_add_drop_rename_widen_keep_earlier_batches_and_dbt_builds(clinic, tmp_p
 
 def compiled_accumulated(tmp_path: Path) -> str:
     """The SQL the last dbt build ran for the accumulated model (which branch its macro took)."""
-    return next((tmp_path / "target" / "compiled").rglob("clinic_real_accumulated.sql")).read_text()
+    return next(
+        (tmp_path / "dbt_project" / "target" / "compiled").rglob("clinic_real_accumulated.sql")
+    ).read_text()
 
 
 def test_a_second_run_migrates_nothing(clinic, tmp_path):
