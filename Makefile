@@ -17,7 +17,7 @@ FIRST_WEEK_START := 2013-01-01
 FIRST_WEEK_END := 2013-01-07
 DAYS ?= 1
 
-.PHONY: install dbt-manifest dagster-home run replay ui test lint bench-generator bench-validation bench-collapse clean
+.PHONY: install dbt-manifest dagster-home run replay ui test lint bench-generator bench-validation bench-collapse bench-rules clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,9 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# dbt models are generated from the dataset specs, then parsed into the manifest Dagster reads,
-# with the warehouse path Dagster gives dbt, so that a new home's first build can parse partially.
+# dbt models are generated from the dataset specs (with a source of each dataset's reference tables,
+# read from their files), then parsed into the manifest Dagster reads, with the warehouse path Dagster
+# gives dbt, so that a new home's first build can parse partially.
 dbt-manifest: install
 	$(BIN)/python -m accrete.transform.dbt_models
 	cd dbt_project && ACCRETE_WAREHOUSE=$(ACCRETE_HOME)/warehouse/accrete.duckdb ../$(BIN)/dbt parse --profiles-dir . --quiet
@@ -75,6 +76,10 @@ bench-validation: install
 
 bench-collapse: install
 	$(BIN)/python -m bench.collapse_effects
+
+# needs the warehouse `make run` writes: the rules benchmark trains on its real training tables
+bench-rules: install
+	$(BIN)/python -m bench.rules --warehouse $(ACCRETE_HOME)/warehouse/accrete.duckdb
 
 clean:
 	rm -rf .accrete dbt_project/target dbt_project/logs dbt_project/models/generated

@@ -21,6 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from accrete.column_names import safe_column_name
 from accrete.generator.registry import BACKENDS
+from accrete.rules.reference_tables import ReferenceTableError, rule_reference_values
+from accrete.rules.rule_spec import (
+    FormulaRule,
+    InequalityRule,
+    OneHotRule,
+    Rule,
+    UniqueRule,
+    derived_columns,
+)
 from accrete.table_schema import ModelColumn, TableSchema
 
 MISSING_FLAG_SUFFIX = "_was_missing"
@@ -232,6 +241,15 @@ class RebalanceSpec(_Strict):
     shares: dict[str, float]
 
 
+class FairnessSpec(_Strict):
+    """Fairness on purpose: synthetic rows in which ``target`` is independent of ``sensitive``
+    (statistical parity: every group of ``sensitive`` gets the same distribution of ``target``,
+    ``sensitive`` keeps its shares, every other column stays conditional on both)."""
+
+    target: str
+    sensitive: str
+
+
 class SyntheticSpec(_Strict):
     """How many synthetic rows each generation samples, and how they are controlled."""
 
@@ -239,6 +257,7 @@ class SyntheticSpec(_Strict):
     conditions: dict[str, Any] = Field(default_factory=dict)
     """Column values every synthetic row must have (exact conditional sampling)."""
     rebalance: RebalanceSpec | None = None
+    fairness: FairnessSpec | None = None
 
 
 class MixSpec(_Strict):
@@ -328,6 +347,8 @@ class DatasetSpec(_Strict):
     quasi_identifiers: list[str] = Field(default_factory=list)
     target: str | None = None
     holdout_fraction: float = Field(default=0.2, gt=0.0, lt=1.0)
+    rules: list[Rule] = Field(default_factory=list)
+    """Business rules every real and synthetic row obeys (``accrete.rules.rule_spec``)."""
     imputation: ImputationSpec = Field(default_factory=ImputationSpec)
     generator: GeneratorSpec = Field(default_factory=GeneratorSpec)
     synthetic: SyntheticSpec
@@ -369,6 +390,8 @@ class DatasetSpec(_Strict):
             if unknown:
                 raise ValueError(f"{key} names unknown, identifier or empty (all_null) columns: {unknown}")
         self._check_sampling_controls()
+        self._check_fairness()
+        self._check_rules()
         if self.partitions is not None and self.landing.pattern != "*":
             raise ValueError(
                 "landing.pattern does not apply to a daily dataset: partitions.file_name names its files"
@@ -403,6 +426,66 @@ class DatasetSpec(_Strict):
             raise ValueError(f"columns are renamed from the same column: {shared}")
         return self
 
+    def _check_rules(self) -> None:
+        modelled = self.modelled_columns
+        names = [rule.name for rule in self.rules]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"rules share a name: {repeated}")
+        types = {name: column.type for name, column in modelled.items()}
+        for rule in self.rules:
+            unknown = [name for name in rule.columns_used if name not in modelled]
+            if unknown:
+                raise ValueError(
+                    f"rule {rule.name!r} names unknown, identifier or empty (all_null) columns: {unknown}"
+                )
+            used = {types[name] for name in rule.columns_used}
+            if isinstance(rule, InequalityRule) and (len(used) != 1 or used - {"numerical", "datetime"}):
+                raise ValueError(
+                    f"rule {rule.name!r} compares {sorted(used)} columns: both must be numerical or both datetime"
+                )
+            if isinstance(rule, OneHotRule) and used != {"boolean"}:
+                raise ValueError(
+                    f"rule {rule.name!r}: a one_hot group is made of boolean columns, not {sorted(used)}"
+                )
+            if isinstance(rule, FormulaRule) and modelled[rule.column].type != "numerical":
+                raise ValueError(
+                    f"rule {rule.name!r}: a formula computes a numerical column, {rule.column!r} is not"
+                )
+        derived = derived_columns(self.rules, types)
+        for rule in self.rules:
+            computes = derived_columns([rule], types)
+            reads = [name for name in rule.columns_used if name not in computes]
+            chained = sorted(set(reads) & set(derived)) if computes else []
+            if chained:
+                raise ValueError(f"rule {rule.name!r} computes from {chained}, which another rule computes")
+        twice = sorted({name for name in derived if derived.count(name) > 1})
+        if twice:
+            raise ValueError(f"columns {twice} are computed by more than one rule")
+        synthetic = self.synthetic
+        controlled = set(synthetic.conditions)
+        if synthetic.rebalance is not None:
+            controlled.add(synthetic.rebalance.column)
+        if synthetic.fairness is not None:
+            controlled |= {synthetic.fairness.target, synthetic.fairness.sensitive}
+        computed = sorted(controlled & set(derived))
+        if computed:
+            raise ValueError(
+                f"synthetic.conditions, rebalance or fairness name {computed}, which rules compute: "
+                "sampling can only set columns it draws"
+            )
+        if self.record_key and "record_key" in names:
+            raise ValueError("rule name 'record_key' is taken by the record key's uniqueness")
+
+    @property
+    def sampling_rules(self) -> list[Rule]:
+        """The rules synthetic rows keep: the spec's, plus the record key's uniqueness when every
+        column of the key is modelled."""
+        key = self.record_key
+        if not key or any(name not in self.modelled_columns for name in key):
+            return list(self.rules)
+        return [*self.rules, UniqueRule(name="record_key", kind="unique", columns=list(key))]
+
     def _check_sampling_controls(self) -> None:
         modelled = self.modelled_columns
         unknown = [name for name in self.synthetic.conditions if name not in modelled]
@@ -422,6 +505,39 @@ class DatasetSpec(_Strict):
         if any(not 0 <= share <= 1 for share in rebalance.shares.values()) or total > 1:
             raise ValueError(
                 f"synthetic.rebalance.shares must lie in [0, 1] and add up to at most 1, got {total:g}"
+            )
+
+    def _check_fairness(self) -> None:
+        fairness = self.synthetic.fairness
+        if fairness is None:
+            return
+        if fairness.target == fairness.sensitive:
+            raise ValueError(
+                f"synthetic.fairness.target and synthetic.fairness.sensitive are both {fairness.target!r}: "
+                "name the target and the attribute it must not depend on"
+            )
+        for key, name in (("target", fairness.target), ("sensitive", fairness.sensitive)):
+            column = self.modelled_columns.get(name)
+            if column is None:
+                raise ValueError(
+                    f"synthetic.fairness.{key} {name!r} is not a modelled column (unknown, identifier or all_null)"
+                )
+            if column.type not in ("categorical", "boolean"):
+                raise ValueError(
+                    f"synthetic.fairness.{key} {name!r} is a {column.type} column: statistical parity "
+                    "compares the shares of a categorical or boolean target across the groups of a "
+                    "categorical or boolean attribute"
+                )
+        if fairness.sensitive in self.synthetic.conditions:
+            raise ValueError(
+                f"synthetic.fairness.sensitive {fairness.sensitive!r} is also in synthetic.conditions: "
+                "with one group left there is nothing to equalise"
+            )
+        rebalance = self.synthetic.rebalance
+        if rebalance is not None and rebalance.column not in (fairness.target, fairness.sensitive):
+            raise ValueError(
+                f"synthetic.rebalance.column {rebalance.column!r} with synthetic.fairness: only the "
+                "fairness target or sensitive column can be rebalanced"
             )
 
     @property
@@ -502,12 +618,17 @@ def load_spec(path: Path) -> DatasetSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: a spec must be a mapping of keys to values")
     try:
-        return DatasetSpec.model_validate(raw)
+        spec = DatasetSpec.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
             f"key '{_error_location(item)}': {item['msg']}" for item in error.errors(include_url=False)
         )
         raise SpecError(f"{path}: {problems}") from None
+    try:
+        rule_reference_values(spec.rules, path.parent)
+    except ReferenceTableError as error:
+        raise SpecError(f"{path}: key 'rules': {error}") from None
+    return spec
 
 
 def load_specs(directory: Path) -> dict[str, DatasetSpec]:

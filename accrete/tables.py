@@ -74,6 +74,13 @@ class DatasetTables:
     def holdout(self) -> str:
         return f"{REAL_SCHEMA}.{self.holdout_model}"
 
+    @property
+    def reference_source(self) -> str:
+        """The dbt source of the reference tables the dataset ships (``datasets/<name>/reference/*.csv``):
+        one source table per file, named as the file, that dbt reads from the file (the warehouse holds
+        no copy)."""
+        return f"{self.dataset}_reference"
+
     def stages(self) -> dict[str, str]:
         """Every table of the chain, in pipeline order, by a short name for people."""
         return {

@@ -61,6 +61,12 @@ class DatasetAssetKeys:
     def holdout(self) -> dg.AssetKey:
         return dg.AssetKey(self.tables.holdout_model)
 
+    def reference(self, table: str) -> dg.AssetKey:
+        """Reference table ``table``, a table of the dataset's dbt source of reference tables, keyed as
+        dagster-dbt keys a source table, by source and table name (``flights_reference/airports``):
+        an external asset, read from its file, that no step builds."""
+        return dg.AssetKey([self.tables.reference_source, table])
+
     @property
     def generator(self) -> dg.AssetKey:
         return dg.AssetKey(f"{self.dataset}_generator")

@@ -29,9 +29,10 @@ from assets.validation.report import build_validation_report_asset
 
 
 def build_dataset_definitions(
-    spec: DatasetSpec,
+    spec: DatasetSpec, reference_values: dict[str, set[str]]
 ) -> tuple[list[dg.AssetsDefinition | dg.AssetSpec], list[dg.AssetChecksDefinition]]:
-    """Assets and checks of ``spec``'s dataset, wired to its dbt models (keyed by model name)."""
+    """Assets and checks of ``spec``'s dataset, wired to its dbt models (keyed by model name);
+    ``reference_values``: per reference rule of the spec, the values its reference table allows."""
     assets = [
         build_raw_asset(spec),
         build_generator_asset(spec),
@@ -44,4 +45,4 @@ def build_dataset_definitions(
     ]
     if spec.partitions:
         assets.append(build_drift_asset(spec))
-    return assets, build_checks(spec)
+    return assets, build_checks(spec, reference_values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from accrete.rules.reference_tables import rule_reference_values
 from accrete.spec import load_specs
 from assets.factory import build_dataset_definitions
 from assets.transform.dbt_models import build_dbt_assets
@@ -45,7 +46,8 @@ def build_definitions() -> dg.Definitions:
     ]
     schedules: list = []
     for spec in specs:
-        dataset_assets, dataset_checks = build_dataset_definitions(spec)
+        references = rule_reference_values(spec.rules, environment.datasets_dir() / spec.name)
+        dataset_assets, dataset_checks = build_dataset_definitions(spec, references)
         assets += dataset_assets
         checks += dataset_checks
         jobs.append(dataset_pipeline_job(spec))

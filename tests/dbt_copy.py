@@ -1,7 +1,8 @@
 """A private copy of the dbt setup for tests whose datasets are not the bundled ones.
 
 The repository's ``dbt_project/models/generated/`` holds the bundled datasets' models; a test that
-brings its own specs builds them in a copy (project file, profiles, macros) under its tmp_path.
+brings its own specs builds them in a copy (project file, profiles, macros) under its tmp_path,
+their reference tables read from the datasets folder the test names.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from accrete.spec import DatasetSpec
 from accrete.transform.dbt_models import PARTITION_END, PARTITION_START, write_models
 
 REPO_DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+REPO_DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 DBT = Path(sys.executable).parent / "dbt"
 
 
-def dbt_project_copy(project: Path, specs: dict[str, DatasetSpec]) -> Path:
-    """``project``, a copy of the dbt setup (made on first use) holding the models of ``specs``."""
+def dbt_project_copy(project: Path, specs: dict[str, DatasetSpec], datasets: Path = REPO_DATASETS) -> Path:
+    """``project``, a copy of the dbt setup (made on first use) holding the models of ``specs``, whose
+    reference tables are in ``datasets`` (the bundled ones unless told)."""
     if not project.exists():
         project.mkdir(parents=True)
         for name in ("dbt_project.yml", "profiles.yml"):
             shutil.copy(REPO_DBT_PROJECT / name, project / name)
         shutil.copytree(REPO_DBT_PROJECT / "macros", project / "macros")
-    write_models(specs, project / "models" / "generated")
+    write_models(specs, datasets, project / "models" / "generated")
     return project
 
 

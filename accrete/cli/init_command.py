@@ -1,9 +1,11 @@
 """``accrete init FILE``: a first spec for a new dataset, drafted from one of its files.
 
 The draft is guessed from a bounded sample of the file and checked on all of it
-(``accrete.onboard.draft_spec``), written as a commented spec (``accrete.onboard.spec_writer``) to
-``<out>/<name>/spec.yaml``, and loaded back with ``load_spec`` before it replaces anything, so what
-is written is a spec the pipeline accepts. An existing spec is kept unless ``--force``.
+(``accrete.onboard.draft_spec``), given the business rules holding in every row of the file as
+proposals (``accrete rules``' search, ``accrete.cli.rules_command``), written as a commented spec
+(``accrete.onboard.spec_writer``) to ``<out>/<name>/spec.yaml``, and loaded back with ``load_spec``
+before it replaces anything, so what is written is a spec the pipeline accepts. An existing spec is
+kept unless ``--force``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from pathlib import Path
 
 import click
 
+from accrete.cli.rules_command import init_rules
 from accrete.column_names import safe_column_name
+from accrete.ingest.landing import LandingFileError
 from accrete.onboard.draft_spec import SpecDraft, draft_spec
 from accrete.onboard.file_layout import DraftError
 from accrete.onboard.spec_writer import spec_text
+from accrete.rules.discovery import RuleProposal
 from accrete.spec import SpecError, load_spec
 
 DATASET_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -44,7 +49,7 @@ def write_checked_spec(path: Path, text: str) -> None:
             os.unlink(temporary)
 
 
-def summary_lines(draft: SpecDraft, path: Path) -> list[str]:
+def summary_lines(draft: SpecDraft, path: Path, rules: list[RuleProposal]) -> list[str]:
     """What the command prints: the draft in numbers, what the whole file changed, what to edit."""
     types: dict[str, int] = {}
     for column in draft.columns:
@@ -61,6 +66,7 @@ def summary_lines(draft: SpecDraft, path: Path) -> list[str]:
         f"  imputed (missing values): {', '.join(draft.imputation) or 'none'}",
         f"  record key: {', '.join(draft.record_key.columns) or 'none'} suggested",
         f"  sensitive candidates: {', '.join(draft.sensitive_candidates) or 'none'}",
+        f"  rules holding in every row: {', '.join(rule.rule.name for rule in rules) or 'none'} proposed",
     ]
     changes = draft.changes
     lines.append(
@@ -68,7 +74,7 @@ def summary_lines(draft: SpecDraft, path: Path) -> list[str]:
     )
     lines += [f"  - {change}" for change in changes]
     lines.append(
-        f"Next: set target and sensitive in {path}, check the other guesses, put the files in "
+        f"Next: set target and sensitive in {path}, check the other guesses and rules, put the files in "
         f"landing/{draft.name}/ and run `make run DATASET={draft.name}`"
     )
     return lines
@@ -96,8 +102,9 @@ def init(file: Path, name: str | None, out_dir: Path, force: bool) -> None:
         raise click.UsageError(f"{target} already exists: pass --force to replace it")
     try:
         draft = draft_spec(file, name)
-        write_checked_spec(target, spec_text(draft))
-    except (DraftError, SpecError) as error:
+        rules = init_rules(draft)
+        write_checked_spec(target, spec_text(draft, rules))
+    except (DraftError, SpecError, LandingFileError) as error:
         raise click.UsageError(str(error)) from error
-    for line in summary_lines(draft, target):
+    for line in summary_lines(draft, target, rules):
         click.echo(line)

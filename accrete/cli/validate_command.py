@@ -9,12 +9,12 @@ is known.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from accrete.cli.atomic_files import write_text_atomically
+from accrete.rules.reference_tables import ReferenceTableError, rule_reference_values
 from accrete.spec import SpecError, load_spec
 from accrete.table_files import TableFileError, read_training_table
 from accrete.validation.expectations import SUITE_CHECK, run_suite
@@ -36,15 +36,6 @@ def verdicts_document(outcomes: dict[str, GateOutcome]) -> dict:
             for name, outcome in outcomes.items()
         }
     }
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w") as file:
-        file.write(text)
-    os.replace(temporary, path)
 
 
 FILE = click.Path(path_type=Path, dir_okay=False)
@@ -81,16 +72,17 @@ def validate(
         train, identifiers = read_training_table(real_path, spec)
         holdout, _ = read_training_table(holdout_path, spec, reference=train)
         synthetic, _ = read_training_table(synthetic_path, spec, reference=train)
-    except (SpecError, TableFileError) as error:
+        references = rule_reference_values(spec.rules, spec_path.parent)
+    except (SpecError, TableFileError, ReferenceTableError) as error:
         raise click.UsageError(str(error)) from error
     identifier_values = {name: identifiers[name].dropna() for name in identifiers.columns}
     suite = run_suite(synthetic, spec, min_rows=1, max_rows=None, label="synthetic")
-    validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values, seed=seed)
+    validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values, seed, references)
     outcomes = {SUITE_CHECK: suite} | {outcome.name: outcome for outcome in validation.outcomes}
     for name, outcome in outcomes.items():
         click.echo(f"{'PASS' if outcome.passed else 'FAIL'}  {name:<28} {outcome.summary}")
     if json_path:
-        _write_atomically(json_path, json.dumps(verdicts_document(outcomes), indent=2, default=float))
+        write_text_atomically(json_path, json.dumps(verdicts_document(outcomes), indent=2, default=float))
     if html_path:
         title = f"Validation of {synthetic_path.name} against the {spec.name} spec"
         write_validation_report(html_path, title, spec, train, synthetic, validation)

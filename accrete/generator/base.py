@@ -70,6 +70,15 @@ class GeneratorBackend(ABC):
         honour a condition exactly raises GeneratorError.
         """
 
+    def keep_combinations(self, combinations: dict[str, pd.DataFrame]) -> list[str]:
+        """Sample only rows whose values of each frame's columns form one of its rows.
+
+        ``combinations``: per rule name, the allowed combinations (one row each) of some of the
+        schema's columns. Returns the names of those this backend cannot keep exactly, which the
+        caller redraws; a backend without masking keeps none (the default).
+        """
+        return list(combinations)
+
     @abstractmethod
     def save(self, directory: Path) -> list[Path]:
         """Write the fitted model into ``directory`` and return the files written."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from accrete.generator.base import GeneratorBackend
 from accrete.generator.registry import backend_class
+from accrete.rules.rule_bound import RULES_FILE, RuleBoundGenerator
 from accrete.table_schema import TableSchema
 
 MANIFEST = "manifest.json"
@@ -167,4 +168,6 @@ class ModelStore:
 
     def load(self, stored: StoredModel, schema: TableSchema) -> GeneratorBackend:
         """The fitted backend of a verified stored version."""
+        if (stored.path / RULES_FILE).is_file():
+            return RuleBoundGenerator.load(stored.path, schema)
         return backend_class(stored.manifest["backend"]).load(stored.path, schema)

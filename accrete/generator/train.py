@@ -15,7 +15,7 @@ import pandas as pd
 
 from accrete.generator.base import FitReport, GeneratorError, ProgressCallback
 from accrete.generator.model_store import ModelStore, StoredModel
-from accrete.generator.registry import backend_class
+from accrete.rules.rule_bound import rule_bound_generator
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.warehouse import read_table, table_exists
@@ -77,7 +77,9 @@ def train_generator(
     data_version = training_data_version(batches)
     if training_rows.empty:
         raise GeneratorError(f"{spec.name}: the real training split is empty; nothing to train on")
-    backend = backend_class(spec.generator.backend)(schema, spec.generator.settings, spec.generator.seed)
+    backend = rule_bound_generator(
+        spec.generator.backend, schema, spec.sampling_rules, spec.generator.settings, spec.generator.seed
+    )
     report = backend.fit(training_rows[schema.names], progress=progress)
     manifest = {
         "settings": spec.generator.settings,

@@ -2,13 +2,17 @@
 
 The file opens with what to edit (the target, the sensitive attributes, what the data is), then
 the spec in the order of ``datasets/adult/spec.yaml``: one line per column where it fits, each
-preceded by its reasons and by what the whole-file check changed. Values are written by PyYAML's
-flow style, so anything YAML would misread (``'*.csv.gz'``, ``'yes'``, ``'<=50K'``) is quoted.
+preceded by its reasons and by what the whole-file check changed, and the business rules found
+in the file's rows (``accrete.rules.discovery``), each preceded by its evidence (``rules_lines``,
+which ``accrete rules`` prints too). Values are written by PyYAML's flow style, so anything YAML
+would misread (``'*.csv.gz'``, ``'yes'``, ``'<=50K'``) is quoted.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -16,6 +20,7 @@ import yaml
 from accrete.generator.autoregressive.settings import SETTINGS
 from accrete.onboard.column_guess import rows_text
 from accrete.onboard.draft_spec import DraftColumn, SpecDraft
+from accrete.rules.discovery import RuleProposal
 
 WIDTH = 110
 BACKEND = "autoregressive"
@@ -54,7 +59,37 @@ def _column_lines(column: DraftColumn) -> list[str]:
     ]
 
 
-def _header(draft: SpecDraft) -> list[str]:
+def _exceptions_text(proposal: RuleProposal) -> str:
+    """How many rows break a rule and a few of them; the share rounded down, never to 100%."""
+    shown = "; ".join(_flow(example) for example in proposal.examples)
+    return (
+        f"{proposal.exceptions:,} row{'s break' if proposal.exceptions > 1 else ' breaks'} it "
+        f"(it holds in {math.floor(proposal.share * 10_000) / 100:.2f}% of the rows it judges), e.g. {shown}"
+    )
+
+
+def _rule_lines(proposal: RuleProposal) -> list[str]:
+    """One proposed rule under its evidence (and its exceptions, if any): one line where it fits."""
+    dumped = proposal.rule.model_dump(exclude_defaults=True)
+    entry = {"name": dumped.pop("name"), "kind": dumped.pop("kind"), **dumped}
+    lines = _comment(proposal.evidence, "  ")
+    if proposal.exceptions:
+        lines += _comment(_exceptions_text(proposal), "  ")
+    line = f"  - {_flow(entry)}"
+    if len(line) <= WIDTH:
+        return [*lines, line]
+    fields = [f"{field}: {_flow(value)}" for field, value in entry.items()]
+    return [*lines, f"  - {fields[0]}", *(f"    {field}" for field in fields[1:])]
+
+
+def rules_lines(proposals: Sequence[RuleProposal]) -> list[str]:
+    """The ``rules:`` section of a spec: each proposed rule under its evidence."""
+    if not proposals:
+        return ["rules: []"]
+    return ["rules:", *(line for proposal in proposals for line in _rule_lines(proposal))]
+
+
+def _header(draft: SpecDraft, rules: Sequence[RuleProposal]) -> list[str]:
     file = draft.layout.path.name
     checked = (
         f"guessed on its first {draft.sampled_rows:,} rows and checked on all {draft.rows:,}"
@@ -72,6 +107,14 @@ def _header(draft: SpecDraft) -> list[str]:
         "#   sensitive: the columns whose groups must keep their share of synthetic rows (the representation gate)",
         "#   description, source, licence: what one row is, where the file came from, under which licence",
         "# then check the other guesses, above all the identifiers (dropped before training) and the bounds.",
+        *(
+            [
+                "# rules: proposals found in every row of the file, each under its evidence: keep the business",
+                "#   rules, delete the coincidences (a rule kept is enforced on every real and synthetic row).",
+            ]
+            if rules
+            else []
+        ),
     ]
 
 
@@ -169,10 +212,10 @@ def _generation_lines(draft: SpecDraft) -> list[str]:
     ]
 
 
-def spec_text(draft: SpecDraft) -> str:
-    """The draft as a commented spec file."""
+def spec_text(draft: SpecDraft, rules: Sequence[RuleProposal] = ()) -> str:
+    """The draft as a commented spec file, with the proposed ``rules`` when there are any."""
     lines = [
-        *_header(draft),
+        *_header(draft, rules),
         *_dataset_lines(draft),
         *_format_lines(draft),
         "",
@@ -180,6 +223,7 @@ def spec_text(draft: SpecDraft) -> str:
         *(line for column in draft.columns for line in _column_lines(column)),
         "",
         *_roles_lines(draft),
+        *(["", *rules_lines(rules)] if rules else []),
         *_generation_lines(draft),
     ]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.validation.outcome import GateOutcome
+from accrete.validation.parity import ParityGaps
 from accrete.validation.report_html import ceiling_rows
 
 KNOWN_LIMITS = (
@@ -25,9 +26,11 @@ def render_data_card(
     outcomes: list[GateOutcome],
     validation_report: str,
     quarantined: int,
+    parity_gaps: ParityGaps | None = None,
 ) -> str:
     """Markdown: source and licence, rows in and out (``quarantined``: landing rows set aside for their
-    values), generator and settings, gate scores beside their ceilings, limits."""
+    values), generator and settings, gate scores beside their ceilings, fairness (``parity_gaps``,
+    under ``synthetic.fairness``), limits."""
     rows = "\n".join(f"| {stage} | {count:,} |" for stage, count in row_counts.items())
     if spec.on_invalid == "quarantine":
         invalid = (
@@ -95,7 +98,44 @@ Each score beside its ceiling, the same score for real holdout rows against the 
 {ceilings}
 
 Full validation report (plots of every column, pair trends, privacy distances, groups): `{validation_report}`
-
+{_fairness_section(spec, parity_gaps, outcomes)}
 ## Known limits
 {limits}
+"""
+
+
+def _fairness_section(spec: DatasetSpec, gaps: ParityGaps | None, outcomes: list[GateOutcome]) -> str:
+    """The parity gap before and after, and what it cost in utility; empty without fairness."""
+    fairness = spec.synthetic.fairness
+    if fairness is None or gaps is None:
+        return ""
+    target, sensitive = fairness.target, fairness.sensitive
+    utility = next((outcome.metrics for outcome in outcomes if outcome.name == "utility"), None)
+    if utility is None or spec.target != target:
+        cost = f"The utility gate has no score for `{target}` to show what this cost."
+    else:
+        cost = (
+            f"What it cost: predicting `{target}` on the real holdout, a model trained on the synthetic rows "
+            f"scores ROC AUC {utility['synthetic_score']:.3f} against {utility['real_score']:.3f} for one "
+            "trained on the real rows."
+        )
+        if "synthetic_prediction_parity_gap" in utility:
+            cost += (
+                f" The parity gap of their predictions across `{sensitive}`: "
+                f"{utility['synthetic_prediction_parity_gap']:.3f} against "
+                f"{utility['real_prediction_parity_gap']:.3f}."
+            )
+    return f"""
+## Fairness on purpose
+Synthetic `{target}` is sampled independently of `{sensitive}` (synthetic.fairness, statistical
+parity); `{sensitive}` keeps its shares and every other column stays conditional on both. Parity
+gap: over the values of `{target}`, the largest difference between two groups of `{sensitive}` in
+the share of their rows with that value (0: no difference).
+
+| rows | parity gap |
+|---|---|
+| real training rows | {gaps.real:.4f} |
+| synthetic rows | {gaps.synthetic:.4f} |
+
+{cost}
 """

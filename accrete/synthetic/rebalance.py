@@ -44,6 +44,59 @@ def _check_shares(shares: dict[Any, float]) -> float:
     return min(total, 1.0)
 
 
+def pilot_sample(
+    backend: GeneratorBackend, num_rows: int, seed: int, conditions: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Rows the backend samples unconditioned (but for ``conditions``): at most ``PILOT_ROWS`` of
+    ``num_rows``, to estimate the shares it produces itself."""
+    return backend.sample(min(num_rows, PILOT_ROWS), conditions=conditions or None, seed=seed)
+
+
+def natural_shares(values: pd.Series) -> dict[Any, float]:
+    """Each value's share of ``values`` (missing counted as a value), most frequent first."""
+    return {value: float(share) for value, share in values.value_counts(normalize=True, dropna=False).items()}
+
+
+def complete_shares(column: str, shares: dict[Any, float], pilot: pd.Series | None) -> dict[Any, float]:
+    """``shares`` plus, when they add up to less than 1, the other values of ``column`` sharing the
+    rest in their proportions among ``pilot`` (values the backend sampled; needed only then)."""
+    targeted = _check_shares(shares)
+    full_shares = dict(shares)
+    if targeted >= 1 - 1e-9:
+        return full_shares
+    natural = pd.Series(natural_shares(pilot))
+    natural = natural[[value not in shares for value in natural.index]]
+    if natural.empty:
+        raise GeneratorError(
+            f"target shares for {column!r} add up to {targeted:.4f} but the model emits no other value"
+        )
+    for value, share in (natural / natural.sum()).items():
+        full_shares[value] = (1 - targeted) * float(share)
+    return full_shares
+
+
+def sample_groups(
+    backend: GeneratorBackend,
+    columns: tuple[str, ...],
+    counts: dict[tuple[Any, ...], int],
+    seed: int,
+    conditions: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """``counts[values]`` rows with ``columns`` set to ``values`` (and ``conditions``) for each group,
+    each group sampled conditioned on its values; the rows come back shuffled."""
+    parts = []
+    for offset, (values, count) in enumerate(counts.items()):
+        if count:
+            fixed = {
+                name: None if pd.isna(value) else value for name, value in zip(columns, values, strict=True)
+            }
+            parts.append(
+                backend.sample(count, conditions={**(conditions or {}), **fixed}, seed=seed + 1 + offset)
+            )
+    rows = pd.concat(parts, ignore_index=True)
+    return rows.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
 def sample_with_shares(
     backend: GeneratorBackend,
     num_rows: int,
@@ -61,22 +114,10 @@ def sample_with_shares(
     conditions = dict(conditions or {})
     if column in conditions:
         raise GeneratorError(f"column {column!r} is both rebalanced and conditioned on")
-    targeted = _check_shares(shares)
-    full_shares = dict(shares)
-    if targeted < 1 - 1e-9:
-        pilot = backend.sample(min(num_rows, PILOT_ROWS), conditions=conditions or None, seed=seed)
-        natural = pilot[column].value_counts(normalize=True, dropna=False)
-        natural = natural[[value not in shares for value in natural.index]]
-        if natural.empty:
-            raise GeneratorError(
-                f"target shares for {column!r} add up to {targeted:.4f} but the model emits no other value"
-            )
-        for value, share in (natural / natural.sum()).items():
-            full_shares[value] = (1 - targeted) * float(share)
-    parts = []
-    for offset, (value, count) in enumerate(group_counts(num_rows, full_shares).items()):
-        if count:
-            part_conditions = {**conditions, column: None if pd.isna(value) else value}
-            parts.append(backend.sample(count, conditions=part_conditions, seed=seed + 1 + offset))
-    rows = pd.concat(parts, ignore_index=True)
-    return rows.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    pilot = None
+    if _check_shares(shares) < 1 - 1e-9:
+        pilot = pilot_sample(backend, num_rows, seed, conditions)[column]
+    counts = group_counts(num_rows, complete_shares(column, shares, pilot))
+    return sample_groups(
+        backend, (column,), {(value,): count for value, count in counts.items()}, seed, conditions
+    )

@@ -9,8 +9,11 @@ import pandas as pd
 
 from accrete.generator.base import GeneratorBackend
 from accrete.generator.model_store import StoredModel
+from accrete.rules.rule_bound import RuleBoundGenerator
 from accrete.spec import SyntheticSpec
+from accrete.synthetic.fairness import sample_fair
 from accrete.synthetic.rebalance import sample_with_shares
+from accrete.synthetic.rule_redraws import redraw_rule_breakers
 from accrete.table_schema import TableSchema
 
 
@@ -46,8 +49,19 @@ def conform_to_schema(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
 
 
 def draw_rows(backend: GeneratorBackend, synthetic: SyntheticSpec, seed: int) -> pd.DataFrame:
-    """The spec's number of rows, with its conditions and target group shares applied exactly."""
+    """The spec's number of rows, with its conditions, target group shares and fairness applied exactly."""
     conditions = synthetic.conditions or None
+    if synthetic.fairness is not None:
+        rebalance = synthetic.rebalance
+        return sample_fair(
+            backend,
+            synthetic.rows,
+            synthetic.fairness.target,
+            synthetic.fairness.sensitive,
+            seed=seed,
+            conditions=conditions,
+            shares={rebalance.column: rebalance.shares} if rebalance else None,
+        )
     if synthetic.rebalance is None:
         return backend.sample(synthetic.rows, conditions=conditions, seed=seed)
     return sample_with_shares(
@@ -60,11 +74,34 @@ def draw_rows(backend: GeneratorBackend, synthetic: SyntheticSpec, seed: int) ->
     )
 
 
+def controlled_columns(synthetic: SyntheticSpec) -> list[str]:
+    """Columns whose values sampling sets row by row: the rebalanced one, fairness's two."""
+    columns = [synthetic.rebalance.column] if synthetic.rebalance else []
+    if synthetic.fairness is not None:
+        columns += [
+            name for name in (synthetic.fairness.target, synthetic.fairness.sensitive) if name not in columns
+        ]
+    return columns
+
+
+def draw_rows_keeping_rules(
+    backend: GeneratorBackend, synthetic: SyntheticSpec, seed: int
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``draw_rows``, then the rows breaking a rule of a rule-bound generator drawn again; with the
+    count of redrawn rows per rule (empty without rules)."""
+    rows = draw_rows(backend, synthetic, seed)
+    if not isinstance(backend, RuleBoundGenerator):
+        return rows, {}
+    return redraw_rule_breakers(backend, rows, synthetic.conditions, controlled_columns(synthetic), seed)
+
+
 def sample_synthetic(
     backend: GeneratorBackend, stored: StoredModel, schema: TableSchema, synthetic: SyntheticSpec, run_id: str
-) -> pd.DataFrame:
-    """Synthetic rows as the spec asks, with provenance columns (source, generator version, run id)."""
-    rows = conform_to_schema(draw_rows(backend, synthetic, sampling_seed(stored.version)), schema)
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Synthetic rows as the spec asks, with provenance columns (source, generator version, run id);
+    and per rule, how many rows had to be drawn again to keep it."""
+    drawn, redrawn = draw_rows_keeping_rules(backend, synthetic, sampling_seed(stored.version))
+    rows = conform_to_schema(drawn, schema)
     provenance = pd.DataFrame(
         {
             "_source": "synthetic",
@@ -76,4 +113,4 @@ def sample_synthetic(
         },
         index=rows.index,
     )
-    return pd.concat([provenance, rows], axis=1)
+    return pd.concat([provenance, rows], axis=1), redrawn

@@ -10,6 +10,11 @@ tests the spec implies; plus one model file per model, a single macro call. Ever
 marked ``quote: true``, so dbt's tests quote its name as the macros do. The files land in
 ``dbt_project/models/generated/<name>/`` (git-ignored, rebuilt by
 ``python -m accrete.transform.dbt_models``, which ``make`` runs before ``dbt parse``).
+
+A dataset's reference tables (``datasets/<name>/reference/<table>.csv``) are a second dbt source in
+the same properties file, ``<name>_reference``, one table per file: dbt-duckdb reads each straight
+from its file (``external_location``), every column text, so nothing loads them into the warehouse
+and its reference rules' tests on the clean table read ``source('<name>_reference', '<table>')``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from accrete.rules.reference_tables import reference_table_names, reference_table_path, reference_table_sql
+from accrete.rules.rule_spec import ReferenceRule
+from accrete.rules.violations import clean_table_test_sql
 from accrete.spec import FALSE_TOKENS, MISSING_FLAG_SUFFIX, TRUE_TOKENS, ColumnSpec, DatasetSpec, load_specs
 from accrete.tables import CLEAN_SCHEMA, RAW_SCHEMA, REAL_SCHEMA, STAGING_SCHEMA, DatasetTables
 
@@ -167,6 +175,20 @@ def _staging_model(spec: DatasetSpec) -> dict:
     }
 
 
+def _rule_tests(spec: DatasetSpec) -> list[dict]:
+    """One ``accrete_rule`` test per business rule the real clean rows must obey."""
+    tests = []
+    for rule in spec.rules:
+        violations = clean_table_test_sql(rule)
+        if violations is None:
+            continue
+        arguments = {"rule": rule.name, "violations": violations}
+        if isinstance(rule, ReferenceRule):
+            arguments["reference"] = f"source('{DatasetTables(spec.name).reference_source}', '{rule.table}')"
+        tests.append({"accrete_rule": {"arguments": arguments}})
+    return tests
+
+
 def _clean_model(spec: DatasetSpec) -> dict:
     daily = spec.partitions is not None
     meta = {
@@ -179,7 +201,10 @@ def _clean_model(spec: DatasetSpec) -> dict:
         "name": DatasetTables(spec.name).clean_model,
         "description": f"{spec.name}: every staged row, missing values imputed, with flags.",
         "config": _config(spec, materialized, CLEAN_SCHEMA, runs_per_day=True, meta=meta),
-        "data_tests": [{"accrete_keeps_every_row": {"arguments": {"staged": staged, "daily": daily}}}],
+        "data_tests": [
+            {"accrete_keeps_every_row": {"arguments": {"staged": staged, "daily": daily}}},
+            *_rule_tests(spec),
+        ],
         "columns": [_row_id_column(), *_spec_columns(spec, with_rules=True)],
     }
 
@@ -210,17 +235,46 @@ def _split_models(spec: DatasetSpec) -> list[dict]:
     ]
 
 
-def render_properties(spec: DatasetSpec) -> str:
-    """The dbt source and models of one dataset: configs, the meta the macros read, descriptions, tests."""
-    source = {
+def _reference_table(datasets_dir: Path, dataset: str, table: str) -> dict:
+    """One reference table as a table of the dataset's reference source, which dbt-duckdb reads from
+    the file as the rules' Python reader does (``reference_table_sql``: every column text)."""
+    # an absolute path, written on this machine: the generated folder is per machine and git-ignored
+    location = reference_table_sql(reference_table_path(datasets_dir.resolve(), dataset, table))
+    return {
+        "name": table,
+        "description": f"{dataset}: reference table {table} (datasets/{dataset}/reference/{table}.csv, "
+        "read from the file), every column text; what the dataset's reference rules check values against.",
+        # dbt-duckdb fills placeholders of the location in; as a template ($name, $$ for a $), braces in
+        # a path stay as written (str.format's {{ }} would be taken for Jinja when dbt parses this file)
+        "config": {"meta": {"external_location": location.replace("$", "$$"), "formatter": "template"}},
+    }
+
+
+def _sources(spec: DatasetSpec, datasets_dir: Path) -> list[dict]:
+    """The dataset's landing table (the raw source) and, when it ships some, its reference tables."""
+    raw = {
         "name": RAW_SOURCE,
         "schema": RAW_SCHEMA,
         "tables": [
             {"name": spec.name, "description": f"Landing files of {spec.name} as delivered (all text)."}
         ],
     }
+    tables = reference_table_names(datasets_dir, spec.name)
+    if not tables:
+        return [raw]
+    reference = {
+        "name": DatasetTables(spec.name).reference_source,
+        "description": f"The reference tables {spec.name} ships (datasets/{spec.name}/reference/).",
+        "tables": [_reference_table(datasets_dir, spec.name, table) for table in tables],
+    }
+    return [raw, reference]
+
+
+def render_properties(spec: DatasetSpec, datasets_dir: Path) -> str:
+    """The dbt sources and models of one dataset (its reference tables in ``datasets_dir``): configs,
+    the meta the macros read, descriptions, tests."""
     models = [_staging_model(spec), _clean_model(spec), _accumulated_model(spec), *_split_models(spec)]
-    document = {"version": 2, "sources": [source], "models": models}
+    document = {"version": 2, "sources": _sources(spec, datasets_dir), "models": models}
     # flow style for the innermost lists and mappings: one line per column's meta, tags, tokens
     body = yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, default_flow_style=None)
     return HEADER.format(name=spec.name) + body
@@ -240,13 +294,14 @@ def render_model_files(spec: DatasetSpec) -> dict[str, str]:
     return {f"{model}.sql": f"{{{{ {call} }}}}\n" for model, call in calls.items()}
 
 
-def render_dataset_models(spec: DatasetSpec) -> dict[str, str]:
-    """File name -> content of every dbt file for one dataset."""
-    return {f"_{spec.name}__schema.yml": render_properties(spec), **render_model_files(spec)}
+def render_dataset_models(spec: DatasetSpec, datasets_dir: Path) -> dict[str, str]:
+    """File name -> content of every dbt file for one dataset (its reference tables in ``datasets_dir``)."""
+    return {f"_{spec.name}__schema.yml": render_properties(spec, datasets_dir), **render_model_files(spec)}
 
 
-def write_models(specs: dict[str, DatasetSpec], models_dir: Path) -> list[Path]:
-    """Render every dataset into ``models_dir/<name>/``; folders of datasets without a spec are removed.
+def write_models(specs: dict[str, DatasetSpec], datasets_dir: Path, models_dir: Path) -> list[Path]:
+    """Render every dataset (its reference tables in ``datasets_dir``) into ``models_dir/<name>/``;
+    folders of datasets without a spec are removed.
 
     Files whose content is unchanged are not rewritten, so dbt's partial parsing stays warm.
     """
@@ -258,7 +313,7 @@ def write_models(specs: dict[str, DatasetSpec], models_dir: Path) -> list[Path]:
     for name, spec in specs.items():
         folder = models_dir / name
         folder.mkdir(exist_ok=True)
-        rendered = render_dataset_models(spec)
+        rendered = render_dataset_models(spec, datasets_dir)
         for stale in folder.iterdir():
             if stale.name not in rendered:
                 stale.unlink()
@@ -275,7 +330,7 @@ def main() -> None:
     parser.add_argument("--specs", type=Path, default=Path("datasets"))
     parser.add_argument("--out", type=Path, default=Path("dbt_project/models/generated"))
     arguments = parser.parse_args()
-    written = write_models(load_specs(arguments.specs), arguments.out)
+    written = write_models(load_specs(arguments.specs), arguments.specs, arguments.out)
     print(f"dbt models: {len(written)} file(s) written under {arguments.out}")
 
 

@@ -27,6 +27,7 @@ from accrete.validation.privacy import (
     rare_combination_gate,
 )
 from accrete.validation.representation import representation_gate, representation_table
+from accrete.validation.rules_gate import rules_gate
 from accrete.validation.utility import utility_gate, utility_scores
 from accrete.validation.value_ranges import value_range_gate
 
@@ -45,6 +46,8 @@ class GateInputs:
     synthetic: pd.DataFrame
     identifier_values: Mapping[str, Iterable[object]] | None = None
     seed: int = 0
+    reference_values: Mapping[str, set[str]] | None = None
+    """Per reference rule name, the values its reference table allows."""
 
     @cached_property
     def fidelity(self) -> FidelityScores:
@@ -106,6 +109,7 @@ def _detection(inputs: GateInputs) -> GateOutcome:
 
 def _utility(inputs: GateInputs) -> GateOutcome:
     spec = inputs.spec
+    fairness = spec.synthetic.fairness
     scores = utility_scores(
         inputs.train,
         inputs.holdout,
@@ -114,6 +118,7 @@ def _utility(inputs: GateInputs) -> GateOutcome:
         spec.target,
         max_rows=spec.gates.validation_max_rows,
         seed=inputs.seed,
+        sensitive=fairness.sensitive if fairness and fairness.target == spec.target else None,
     )
     return utility_gate(scores, min_ratio=spec.gates.min_utility_ratio)
 
@@ -176,6 +181,11 @@ def _value_ranges(inputs: GateInputs) -> GateOutcome:
     )
 
 
+def _rules(inputs: GateInputs) -> GateOutcome:
+    real = pd.concat([inputs.train, inputs.holdout], ignore_index=True)
+    return rules_gate(inputs.spec.sampling_rules, real, inputs.synthetic, inputs.reference_values)
+
+
 @dataclass(frozen=True)
 class Gate:
     """One gate: its check name, the spec fields it needs, and how it judges a synthetic table."""
@@ -194,6 +204,7 @@ class Gate:
 GATES: tuple[Gate, ...] = (
     Gate("fidelity", "Do columns and column pairs look like the real ones?", (), _fidelity),
     Gate("value_ranges", "Do values stay inside the real ranges and declared categories?", (), _value_ranges),
+    Gate("rules", "Does every synthetic row keep every business rule?", ("sampling_rules",), _rules),
     Gate("detection", "Can a classifier tell synthetic rows from unseen real ones?", (), _detection),
     Gate(
         "utility", "Does a model trained on synthetic rows predict the real holdout?", ("target",), _utility

@@ -37,9 +37,11 @@ def validate_synthetic(
     synthetic: pd.DataFrame,
     identifier_values: Mapping[str, Iterable[object]] | None = None,
     seed: int = 0,
+    reference_values: Mapping[str, set[str]] | None = None,
 ) -> SyntheticValidation:
-    """Judge ``synthetic`` by every gate of the registry that applies to ``spec``."""
-    inputs = GateInputs(spec, train, holdout, synthetic, identifier_values, seed)
+    """Judge ``synthetic`` by every gate of the registry that applies to ``spec``
+    (``reference_values``: per reference rule, its allowed values)."""
+    inputs = GateInputs(spec, train, holdout, synthetic, identifier_values, seed, reference_values)
     outcomes = [gate.judge(inputs) for gate in applicable_gates(spec)]
     return SyntheticValidation(outcomes, inputs.fidelity, inputs.dcr, inputs.representation)
 

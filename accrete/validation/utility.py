@@ -4,12 +4,15 @@ The same histogram gradient-boosted model is trained once on (a seeded sample of
 synthetic rows and once on the real training rows, and both are scored on the real holdout
 that neither the generator nor the models saw. A categorical or boolean target is scored
 by ROC AUC (one-vs-rest, macro, when there are more than two classes), with accuracy and
-macro F1 alongside; a numerical target by R². The gate is on the ratio TSTR / TRTR.
+macro F1 alongside; a numerical target by R². The gate is on the ratio TSTR / TRTR. Given a
+sensitive column, each classifier's predictions on the holdout get their statistical-parity gap
+across its groups too (``accrete.validation.parity``): what a model trained on the rows would do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -20,6 +23,7 @@ from accrete.validation.boosting import boosted_classifier, boosted_regressor, b
 from accrete.validation.feature_encoding import MISSING, TableEncoder, category_text
 from accrete.validation.markdown import markdown_table
 from accrete.validation.outcome import GateOutcome
+from accrete.validation.parity import parity_gap
 
 
 @dataclass
@@ -31,7 +35,8 @@ class UtilityResult:
     synthetic_score: float
     real_score: float
     extra: dict[str, float]
-    """Secondary holdout scores (accuracy and macro F1 for classification), prefixed real_/synthetic_."""
+    """Secondary holdout scores (accuracy and macro F1 for classification, the predictions' parity
+    gap given a sensitive column), prefixed real_/synthetic_."""
 
     @property
     def ratio(self) -> float:
@@ -46,10 +51,14 @@ def _classification_scores(
     test_y: np.ndarray,
     mask: list[bool],
     seed: int,
+    groups: np.ndarray | None = None,
 ) -> dict[str, float]:
+    """Holdout scores of a classifier; with ``groups`` (each holdout row's sensitive group), also
+    the parity gap of its predictions across them (0 for a model that predicts one class)."""
     classes = np.unique(test_y)
+    fairness = {} if groups is None else {"prediction_parity_gap": 0.0}
     if len(np.unique(train_y)) < 2:
-        return {"roc_auc": 0.0, "accuracy": 0.0, "f1_macro": 0.0}
+        return {"roc_auc": 0.0, "accuracy": 0.0, "f1_macro": 0.0, **fairness}
     model = boosted_classifier(mask, seed).fit(train_x, train_y)
     probabilities = pd.DataFrame(model.predict_proba(test_x), columns=model.classes_)
     probabilities = probabilities.reindex(columns=classes, fill_value=0.0)
@@ -61,10 +70,14 @@ def _classification_scores(
         )
         auc = roc_auc_score(test_y, normalised, multi_class="ovr", average="macro", labels=classes)
     predictions = model.predict(test_x)
+    if groups is not None:
+        predicted = pd.DataFrame({"prediction": predictions, "group": groups})
+        fairness["prediction_parity_gap"] = parity_gap(predicted, "prediction", "group")
     return {
         "roc_auc": float(auc),
         "accuracy": float(accuracy_score(test_y, predictions)),
         "f1_macro": float(f1_score(test_y, predictions, average="macro")),
+        **fairness,
     }
 
 
@@ -94,8 +107,10 @@ def utility_scores(
     target: str,
     max_rows: int = 50_000,
     seed: int = 0,
+    sensitive: str | None = None,
 ) -> UtilityResult:
-    """Score a model trained on synthetic rows and one trained on real rows on the real holdout."""
+    """Score a model trained on synthetic rows and one trained on real rows on the real holdout;
+    with ``sensitive`` (a categorical target only), also the parity gap of their predictions."""
     target_column = schema.column(target)
     features = TableSchema(tuple(column for column in schema.columns if column.name != target))
     train = train.sample(n=min(len(train), max_rows), random_state=seed)
@@ -106,7 +121,11 @@ def utility_scores(
     else:
         holdout = holdout[category_text(holdout[target]) != MISSING]
     encoder = TableEncoder(features, train)
-    score = _regression_scores if target_column.kind == "numerical" else _classification_scores
+    if target_column.kind == "numerical":
+        score = _regression_scores
+    else:
+        groups = None if sensitive is None else holdout[sensitive].to_numpy()
+        score = partial(_classification_scores, groups=groups)
     test_x, test_y = encoder.classifier_features(holdout), _target_values(holdout, target_column)
     results = {}
     for side, frame in (("real", train), ("synthetic", synthetic)):

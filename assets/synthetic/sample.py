@@ -36,7 +36,7 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         stored = store.get(spec.name)
         backend = store.load(stored, schema)
         try:
-            rows = sample_synthetic(backend, stored, schema, spec.synthetic, context.run_id)
+            rows, redrawn = sample_synthetic(backend, stored, schema, spec.synthetic, context.run_id)
         except GeneratorError as error:
             raise dg.Failure(
                 description=f"{spec.name}: the spec's sampling controls cannot be met: {error}",
@@ -46,11 +46,14 @@ def build_synthetic_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             replace_table(connection, tables.synthetic, rows)
             metadata = table_metadata(connection, tables.synthetic)
         context.log.info(f"{spec.name}: {len(rows):,} synthetic rows from generator {stored.version}")
+        if redrawn:
+            context.log.info(f"{spec.name}: rows drawn again to keep the rules: {redrawn}")
         return dg.MaterializeResult(
             metadata={
                 **metadata,
                 "dagster/column_lineage": column_lineage(schema.names, [keys.train]),
                 "generator_version": stored.version,
+                **({"rows_redrawn_for_rules": redrawn} if redrawn else {}),
             }
         )
 

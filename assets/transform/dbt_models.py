@@ -4,7 +4,8 @@ Each dataset's models form its own dbt asset, so a dataset whose models fail nev
 another's. A daily dataset's staging, clean and accumulated models form a second one,
 partitioned by day: a run of one day or of a range of days passes the days to dbt in the
 environment, and each day's rows are replaced, never added twice; its split views stay in the
-first (they read all days).
+first (they read all days). A dataset's reference tables are dbt sources read from their files:
+external assets upstream of the clean table, which no step builds.
 """
 
 import os
@@ -26,7 +27,20 @@ GROUP_OF_SCHEMA = {STAGING_SCHEMA: Group.CLEAN, CLEAN_SCHEMA: Group.CLEAN, REAL_
 class AccreteDbtTranslator(DagsterDbtTranslator):
     """The dbt project in the asset graph: models keyed by their name alone (stg_adult, adult_clean,
     ...) like the Python assets and grouped by the stage their schema holds; a table of the raw
-    source is the ingestion asset of its dataset, so lineage runs from landing files to the models."""
+    source is the ingestion asset of its dataset, so lineage runs from landing files to the models.
+    A model depends on the sources its tests read (a reference rule's test on the clean table reads
+    a reference table, ``DatasetAssetKeys.reference``): dagster-dbt would draw such a source as a
+    dependency of the test's check only, and the graph would not show what the model is judged
+    against."""
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        read = {
+            self.get_asset_spec(manifest, source, project).key
+            for source in _sources_read_by_tests(manifest, unique_id)
+        }
+        unlisted = read - {dep.asset_key for dep in spec.deps}
+        return spec.merge_attributes(deps=sorted(unlisted, key=str)) if unlisted else spec
 
     def get_asset_key(self, dbt_resource_props) -> dg.AssetKey:
         kind, name = dbt_resource_props["resource_type"], dbt_resource_props["name"]
@@ -39,6 +53,18 @@ class AccreteDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props) -> str | None:
         schema = dbt_resource_props.get("config", {}).get("schema")
         return GROUP_OF_SCHEMA.get(schema) or super().get_group_name(dbt_resource_props)
+
+
+def _sources_read_by_tests(manifest: dict, unique_id: str) -> set[str]:
+    """The sources that the tests of node ``unique_id`` read, by unique id."""
+    tests = [
+        child
+        for child in manifest["child_map"].get(unique_id, [])
+        if child.startswith("test.") and manifest["nodes"][child].get("attached_node") == unique_id
+    ]
+    return {
+        parent for test in tests for parent in manifest["parent_map"][test] if parent.startswith("source.")
+    }
 
 
 def _dbt_asset_options(project: DbtProject) -> dict:

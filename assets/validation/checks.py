@@ -51,7 +51,7 @@ def check_result(
     )
 
 
-def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
+def build_checks(spec: DatasetSpec, reference_values: dict[str, set[str]]) -> list[dg.AssetChecksDefinition]:
     """The great-expectations suites on the clean and synthetic tables, and every applicable gate."""
     tables = DatasetTables(spec.name)
     keys = DatasetAssetKeys(spec.name)
@@ -112,7 +112,9 @@ def build_checks(spec: DatasetSpec) -> list[dg.AssetChecksDefinition]:
                 column: read_table(connection, tables.raw, [column])[column].dropna().str.strip()
                 for column in spec.identifier_columns
             }
-        validation = validate_synthetic(spec, train, holdout, synthetic, identifier_values)
+        validation = validate_synthetic(
+            spec, train, holdout, synthetic, identifier_values, 0, reference_values
+        )
         files = reports.for_dataset(spec.name)
         report = write_validation_report(
             files.validation_report,

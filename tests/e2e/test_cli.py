@@ -24,7 +24,7 @@ BROKEN = "small_broken"
 
 def dbt_project_for(datasets: Path, tmp_path: Path, env: dict) -> Path:
     """A copy of the dbt project with the models of ``datasets``, parsed (the repository's holds the bundled ones)."""
-    project = dbt_project_copy(tmp_path / "dbt_project", load_specs(datasets))
+    project = dbt_project_copy(tmp_path / "dbt_project", load_specs(datasets), datasets)
     parsed = run_dbt(project, Path(env["ACCRETE_WAREHOUSE"]), "parse", "--quiet")
     assert parsed.returncode == 0, parsed.stdout[-3000:]
     return project

@@ -330,6 +330,49 @@ SPEC_CASES = [
         "key 'columns': Value error, a dataset needs at least one column",
         id="spec-no-columns",
     ),
+    pytest.param(
+        {"rules": [{"name": "units_plan", "kind": "combination", "columns": ["units", "colour"]}]},
+        "rule 'units_plan' names unknown, identifier or empty (all_null) columns: ['colour']",
+        id="spec-rule-naming-an-unknown-column",
+    ),
+    pytest.param(
+        {"rules": [{"name": "x", "kind": "sum", "columns": ["units"]}]},
+        "key 'rules.0': Input tag 'sum' found using 'kind' does not match any of the expected tags",
+        id="spec-unknown-rule-kind",
+    ),
+    pytest.param(
+        {"rules": [{"name": "total", "kind": "formula", "column": "price", "equals": "units *"}]},
+        "'units *' is not a SQL expression: syntax error",
+        id="spec-formula-that-is-not-sql",
+    ),
+    pytest.param(
+        {
+            "rules": [
+                {
+                    "name": "sold_late",
+                    "kind": "inequality",
+                    "left": "sold_at",
+                    "operator": ">",
+                    "right": "price",
+                }
+            ]
+        },
+        "rule 'sold_late' compares ['datetime', 'numerical'] columns: both must be numerical or both datetime",
+        id="spec-inequality-across-types",
+    ),
+    pytest.param(
+        {"rules": [{"name": "one", "kind": "one_hot", "columns": ["member", "units"]}]},
+        "rule 'one': a one_hot group is made of boolean columns, not ['boolean', 'numerical']",
+        id="spec-one-hot-with-a-number",
+    ),
+    pytest.param(
+        {
+            "rules": [{"name": "total", "kind": "formula", "column": "price", "equals": "units * 2"}],
+            "synthetic": {"rows": 10, "conditions": {"price": 4}},
+        },
+        "synthetic.conditions, rebalance or fairness name ['price'], which rules compute",
+        id="spec-condition-on-a-computed-column",
+    ),
 ]
 
 

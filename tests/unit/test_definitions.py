@@ -2,10 +2,13 @@
 
 import dagster as dg
 
+from accrete.rules.rule_spec import ReferenceRule
+from accrete.spec import load_specs
 from accrete.validation.expectations import SUITE_CHECK
 from accrete.validation.gates import GATES, applicable_gates
 from assets.asset_keys import DatasetAssetKeys, Group
 from orchestration.definitions import defs
+from tests.conftest import REPO
 
 PYTHON_ASSETS = ["raw_adult", "adult_generator", "adult_synthetic", "adult_mixed", "adult_data_card"]
 DBT_MODELS = ["stg_adult", "adult_clean", "adult_real_accumulated", "adult_real_train", "adult_real_holdout"]
@@ -92,3 +95,26 @@ def test_daily_tables_say_how_fresh_they_should_be():
         policy = graph.get(key).freshness_policy
         assert isinstance(policy, dg.FreshnessPolicy) and policy.deadline_cron == "0 6 * * *", key
     assert graph.get(DatasetAssetKeys("adult").mixed).freshness_policy is None
+
+
+def test_reference_tables_are_external_assets_the_clean_table_depends_on():
+    """A reference rule's dbt test reads its table from the file: the table is upstream of the clean
+    table in the graph, and nothing builds it."""
+    graph = defs.resolve_asset_graph()
+    flights = DatasetAssetKeys("flights")
+    rules = load_specs(REPO / "datasets")["flights"].rules
+    read = {flights.reference(rule.table) for rule in rules if isinstance(rule, ReferenceRule)}
+    assert flights.reference("airports") == dg.AssetKey(["flights_reference", "airports"])
+    assert flights.reference("airports") in read and read <= graph.get(flights.clean).parent_keys
+    for key in read:
+        assert not graph.get(key).is_materializable and not graph.get(key).is_executable, key
+    steps = {assets_def.op.name for assets_def in graph.assets_defs if assets_def.is_executable}
+    assert "flights_daily_dbt_models" in steps
+    assert not [step for step in steps if step.endswith("_reference_tables")]
+
+
+def test_the_days_dbt_step_waits_for_the_days_raw_table_alone():
+    """No step loads the reference tables first: a day's dbt step follows its ingestion only."""
+    steps = defs.resolve_job_def("flights_daily").graph.dependencies
+    day = next(upstream for node, upstream in steps.items() if node.name == "flights_daily_dbt_models")
+    assert {dependency.node for dependency in day.values()} == {"raw_flights"}

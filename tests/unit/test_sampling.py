@@ -23,12 +23,12 @@ def stored_model(tmp_path_factory):
 
 def test_rows_carry_provenance_and_types(stored_model):
     backend, stored, schema = stored_model
-    rows = sample_synthetic(backend, stored, schema, SyntheticSpec(rows=300), run_id="run-9")
+    rows, _ = sample_synthetic(backend, stored, schema, SyntheticSpec(rows=300), run_id="run-9")
     assert len(rows) == 300
     assert (rows["_source"] == "synthetic").all() and (rows["_generator_version"] == "v1").all()
     assert (rows["_run_id"] == "run-9").all() and rows["_real_row_id"].isna().all()
     assert str(rows["age"].dtype) == "Int64"
-    again = sample_synthetic(backend, stored, schema, SyntheticSpec(rows=300), run_id="run-10")
+    again, _ = sample_synthetic(backend, stored, schema, SyntheticSpec(rows=300), run_id="run-10")
     pd.testing.assert_frame_equal(rows.drop(columns="_run_id"), again.drop(columns="_run_id"))
 
 
@@ -39,7 +39,7 @@ def test_conditions_and_rebalancing_are_exact(stored_model):
         conditions={"income": ">50K"},
         rebalance=RebalanceSpec(column="race", shares={"Amer-Indian-Eskimo": 0.1}),
     )
-    rows = sample_synthetic(backend, stored, schema, synthetic, run_id="run-1")
+    rows, _ = sample_synthetic(backend, stored, schema, synthetic, run_id="run-1")
     assert (rows["income"] == ">50K").all()
     assert (rows["race"] == "Amer-Indian-Eskimo").sum() == 40
 

@@ -157,7 +157,9 @@ def test_keyword_columns_train_sample_validate_and_mix(built, tmp_path):
         identifiers = {"primary": read_table(connection, tables.raw, ["primary"])["primary"].tolist()}
         store = ModelStore(tmp_path / "models")
         stored, _ = train_generator(KEYWORDS, rows, batches, store)
-        synthetic = sample_synthetic(store.load(stored, schema), stored, schema, KEYWORDS.synthetic, "run-2")
+        synthetic, _ = sample_synthetic(
+            store.load(stored, schema), stored, schema, KEYWORDS.synthetic, "run-2"
+        )
         validation = validate_synthetic(KEYWORDS, rows, holdout, synthetic[schema.names], identifiers)
         clean_suite = run_suite(
             read_table(connection, tables.clean, schema.names), KEYWORDS, 1, None, "clean"

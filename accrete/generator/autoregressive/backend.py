@@ -22,8 +22,8 @@ import torch
 from accrete.generator.autoregressive import process_group
 from accrete.generator.autoregressive.device import resolve_device, torch_threads
 from accrete.generator.autoregressive.encoders import ColumnEncoder, make_encoder
-from accrete.generator.autoregressive.network import AutoregressiveNet
-from accrete.generator.autoregressive.sampler import sample_rows
+from accrete.generator.autoregressive.network import AutoregressiveNet, FactorizedHead
+from accrete.generator.autoregressive.sampler import TokenCombinations, sample_rows
 from accrete.generator.autoregressive.settings import MODEL_SHAPE_SETTINGS, validate_settings
 from accrete.generator.autoregressive.torchrun_launcher import fit_with_torchrun
 from accrete.generator.autoregressive.trainer import TrainingRun
@@ -50,6 +50,20 @@ def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[Co
     return labels + [encoder for encoder in encoders if encoder.places_within_bins]
 
 
+def _decodes_exactly(encoder: ColumnEncoder, tokens: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Which ``values`` their ``tokens`` decode back to exactly, wherever within a bin (missing: missing)."""
+    positions = (
+        (np.zeros(len(tokens)), np.full(len(tokens), 0.999)) if encoder.places_within_bins else (None,)
+    )
+    wanted = pd.Series(values).reset_index(drop=True)
+    exact = np.ones(len(tokens), dtype=bool)
+    for within in positions:
+        decoded = pd.Series(encoder.decode(tokens, within)).reset_index(drop=True)
+        same = (decoded.astype(object) == wanted.astype(object)).to_numpy(dtype=bool, na_value=False)
+        exact &= same | (decoded.isna() & wanted.isna()).to_numpy()
+    return exact
+
+
 class AutoregressiveBackend(GeneratorBackend):
     """Autoregressive model over discretised columns (the default Accrete backend).
 
@@ -65,7 +79,11 @@ class AutoregressiveBackend(GeneratorBackend):
       columns (see ``modelling_order``); a saved model keeps its own.
     - ``validation_fraction`` (float, 0.1): rows held out for early stopping.
     - ``patience`` (int, 5): epochs without a better validation loss before stopping.
-    - ``max_seconds`` (float or None, 50): training time budget.
+    - ``max_seconds`` (float or None, 50): training time budget (encoding comes before it),
+      checked after every optimisation step: an epoch that outlasts it is cut short, leaving the
+      time its validation took the epoch before, and the best validated weights are kept (a first
+      epoch cut short is the model, unvalidated; see ``trainer``). The report's
+      ``extra["epochs_run"]`` (and each progress event's ``epoch_fraction``) shows a partial epoch.
     - ``device`` ("auto" | "cpu" | "cuda", "auto"): CUDA trains under bf16 autocast with the
       encoded table resident on the GPU.
     - ``compile`` ("auto" | true | false, "auto"): ``torch.compile`` the training step
@@ -91,6 +109,8 @@ class AutoregressiveBackend(GeneratorBackend):
         self.encoders: list[ColumnEncoder] = []
         """One per column, in the order the network models them."""
         self.net: AutoregressiveNet | None = None
+        self.combinations: dict[str, TokenCombinations] = {}
+        """Per rule, the token combinations sampled rows keep (``keep_combinations``)."""
 
     def _fit_encoders(self, data: pd.DataFrame) -> np.ndarray:
         encoders = [
@@ -145,8 +165,48 @@ class AutoregressiveBackend(GeneratorBackend):
         sample_seed = self.seed if seed is None else seed
         workers = self.config["sample_threads"] or len(os.sched_getaffinity(0))
         return sample_rows(
-            self.net, self.encoders, self.schema.names, num_rows, conditions, sample_seed, workers
+            self.net,
+            self.encoders,
+            self.schema.names,
+            num_rows,
+            conditions,
+            sample_seed,
+            workers,
+            self.combinations,
         )
+
+    def keep_combinations(self, combinations: dict[str, pd.DataFrame]) -> list[str]:
+        """Masks sampling to each frame's combinations, as tokens; returns the rules it cannot keep.
+
+        A combination is kept as tokens when every value of it has a token of its own that decodes
+        to exactly that value (a category, a flag, a number frequent enough to be a point mass).
+        Combinations holding a value the model never emits verbatim (a pooled rare category) are
+        left out, so sampling never emits them. A rule over a number inside a quantile bin, or over
+        a column of thousands of tokens (a factorized head), cannot be masked and is returned.
+        """
+        if self.net is None:
+            raise GeneratorError("autoregressive: keep_combinations() called before fit() or load()")
+        index = {encoder.column.name: position for position, encoder in enumerate(self.encoders)}
+        self.combinations, unkept = {}, []
+        for name, frame in combinations.items():
+            positions = [index[column] for column in frame.columns]
+            if any(isinstance(self.net.heads[position], FactorizedHead) for position in positions):
+                unkept.append(name)
+                continue
+            tokens, exact, every_number_exact = [], np.ones(len(frame), dtype=bool), True
+            for position, column in zip(positions, frame.columns, strict=True):
+                encoder = self.encoders[position]
+                column_tokens = encoder.encode(frame[column])
+                column_exact = _decodes_exactly(encoder, column_tokens, frame[column])
+                every_number_exact &= not encoder.places_within_bins or bool(column_exact.all())
+                tokens.append(column_tokens)
+                exact &= column_exact
+            if not every_number_exact or not exact.any():
+                unkept.append(name)
+                continue
+            kept = torch.from_numpy(np.stack(tokens, axis=1)[exact]).unique(dim=0)
+            self.combinations[name] = TokenCombinations(tuple(positions), kept)
+        return unkept
 
     def save(self, directory: Path) -> list[Path]:
         if self.net is None:

@@ -5,7 +5,8 @@ embedding lookup. Rows are drawn in chunks (on the CPU; a GPU draws them all at 
 tokens-by-rows logits, so every reduction of the inverse-CDF draw runs along contiguous rows. The leading free columns, whose preceding
 tokens take few combinations, are drawn from distributions tabulated once per combination.
 Conditioned columns are placed first with their tokens fixed, and the rest are drawn in
-order, so conditional sampling is exact.
+order, so conditional sampling is exact. Combinations a rule allows (``CombinationMasks``) are
+kept the same way: each column is drawn only among the tokens that still complete one of them.
 
 Each chunk has its own seed, drawn from the sample's seed, and is drawn by one of ``workers``
 threads with torch on one thread each, so the rows do not depend on the number of workers.
@@ -14,7 +15,7 @@ threads with torch on one thread each, so the rows do not depend on the number o
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from torch.nn import functional
 from accrete.generator.autoregressive.device import torch_threads
 from accrete.generator.autoregressive.encoders import ColumnEncoder
 from accrete.generator.autoregressive.network import AutoregressiveNet, FactorizedHead
+from accrete.generator.base import GeneratorError
 
 SAMPLING_CHUNK_ROWS = 4_096
 """Rows sampled at a time on the CPU: keeps the working set in cache and memory bounded."""
@@ -42,18 +44,20 @@ def sample_rows(
     conditions: dict[str, Any],
     seed: int,
     workers: int,
+    combinations: dict[str, TokenCombinations] | None = None,
 ) -> pd.DataFrame:
     """``num_rows`` rows with the columns ``names``, in that order, drawn with ``seed``.
 
     ``encoders``: one per column of ``net``, in its modelling order; ``conditions``: the value
     of some columns in every row (GeneratorError from the encoder for one the model cannot
-    emit). ``workers`` threads draw chunks of rows and then decode columns.
+    emit); ``combinations``: per rule, the token combinations rows must keep. ``workers``
+    threads draw chunks of rows and then decode columns.
     """
     index = {encoder.column.name: position for position, encoder in enumerate(encoders)}
     fixed = {index[name]: encoders[index[name]].condition_token(value) for name, value in conditions.items()}
     generator = torch.Generator().manual_seed(seed)
     with torch_threads(1):
-        tokens = sample_tokens(net, num_rows, fixed, generator, workers).numpy()
+        tokens = sample_tokens(net, num_rows, fixed, generator, workers, combinations).numpy()
 
     def decode(position: int) -> pd.Series | np.ndarray:
         encoder = encoders[position]
@@ -77,6 +81,7 @@ def sample_tokens(
     fixed_tokens: dict[int, int],
     generator: torch.Generator,
     workers: int = 1,
+    combinations: dict[str, TokenCombinations] | None = None,
 ) -> torch.Tensor:
     """Tokens (columns, num_rows): ``fixed_tokens`` columns first, the rest in column order.
 
@@ -84,7 +89,7 @@ def sample_tokens(
     drawn from tables of their distributions computed once per combination; the rest from
     the running state of each chunk of rows. On the CPU, ``workers`` threads draw chunks in
     parallel; each chunk has its own seed from ``generator``, so the tokens do not depend on
-    the number of workers.
+    the number of workers. ``combinations``: per rule, the token combinations every row keeps.
     """
     columns = len(net.vocab_sizes)
     device = net.token_embedding.weight.device
@@ -93,8 +98,9 @@ def sample_tokens(
     for column, token in fixed_tokens.items():
         base_state = base_state + samplers[column].deltas[token]
     free_columns = [column for column in range(columns) if column not in fixed_tokens]
-    free = [samplers[column] for column in free_columns]
-    prefix = PrefixTables.build(base_state, free)
+    masks = CombinationMasks.build(combinations or {}, fixed_tokens, free_columns, device)
+    free = [masks.restrict(order, samplers[column]) for order, column in enumerate(free_columns)]
+    prefix = PrefixTables.build(base_state, free[: masks.first_dynamic(len(free))])
     draws = sum(sampler.uniforms_per_row for sampler in free)
     output = torch.empty((columns, num_rows), dtype=torch.int64, device=device)
     for column, token in fixed_tokens.items():
@@ -109,7 +115,7 @@ def sample_tokens(
             chunk_generator = torch.Generator(device).manual_seed(seed)
             uniforms = torch.rand((draws, rows), generator=chunk_generator, device=device)
             chunk_output = [output[column, start : start + rows] for column in free_columns]
-            _sample_chunk(free, prefix, uniforms, chunk_output)
+            _sample_chunk(free, prefix, uniforms, chunk_output, masks)
 
     if workers == 1 or len(starts) == 1:
         for start, seed in zip(starts, seeds, strict=True):
@@ -191,9 +197,12 @@ class ColumnSampler:
         """The column's hidden layer, ReLU(gain * state + bias), for ``states`` (rows, hidden)."""
         return torch.addcmul(self.bias, states, self.gain, out=out).relu_()
 
-    def cumulative_weights(self, hidden: torch.Tensor) -> torch.Tensor:
-        """(padded outputs, rows) running sums of exp(logits - max) for ``hidden`` activations."""
+    def cumulative_weights(self, hidden: torch.Tensor, allowed: torch.Tensor | None = None) -> torch.Tensor:
+        """(padded outputs, rows) running sums of exp(logits - max) for ``hidden`` activations;
+        ``allowed`` (tokens, rows), when given, says which tokens each row may take."""
         weights = torch.addmm(self.head_bias, self.head_weight, hidden.t())
+        if allowed is not None:
+            weights[: len(allowed)].masked_fill_(~allowed, float("-inf"))
         weights = weights.sub_(weights.amax(dim=0)).exp_()
         blocks = len(self.offset_cumulator)
         if blocks == 1:
@@ -202,9 +211,23 @@ class ColumnSampler:
         within += (self.offset_cumulator @ within[:, -1])[:, None]
         return within.view(weights.shape)
 
-    def draw(self, states: torch.Tensor, hidden: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
-        """One token per row of ``states``; ``hidden``: a buffer of their shape, ``uniforms``: (1, rows)."""
-        return _draw_by_inverse_cdf(self.cumulative_weights(self.activations(states, hidden)), uniforms[0])
+    def draw(
+        self,
+        states: torch.Tensor,
+        hidden: torch.Tensor,
+        uniforms: torch.Tensor,
+        allowed: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """One token per row of ``states``; ``hidden``: a buffer of their shape, ``uniforms``: (1, rows);
+        ``allowed``: (tokens, rows) the tokens each row may take (None: all)."""
+        cumulative = self.cumulative_weights(self.activations(states, hidden), allowed)
+        return _draw_by_inverse_cdf(cumulative, uniforms[0])
+
+    def without(self, forbidden: torch.Tensor) -> ColumnSampler:
+        """This sampler, never drawing the tokens where ``forbidden`` (tokens,) is true."""
+        bias = self.head_bias.clone()
+        bias[: len(forbidden)][forbidden] = float("-inf")
+        return replace(self, head_bias=bias)
 
 
 @dataclass(frozen=True)
@@ -227,8 +250,15 @@ class FactorizedSampler:
     def vocab_size(self) -> int:
         return len(self.blocks.deltas)
 
-    def draw(self, states: torch.Tensor, hidden: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
-        """One token per row of ``states``; ``uniforms``: (2, rows), one for the block, one within it."""
+    def draw(
+        self,
+        states: torch.Tensor,
+        hidden: torch.Tensor,
+        uniforms: torch.Tensor,
+        allowed: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """One token per row of ``states``; ``uniforms``: (2, rows), one for the block, one within it.
+        (Combinations never restrict a factorized column: ``allowed`` is always None.)"""
         hidden = self.blocks.activations(states, hidden)
         blocks = _draw_by_inverse_cdf(self.blocks.cumulative_weights(hidden), uniforms[0])
         weights = self.head.within_logits(hidden, blocks).t()
@@ -274,22 +304,29 @@ def _sample_chunk(
     prefix: PrefixTables,
     uniforms: torch.Tensor,
     output: list[torch.Tensor],
+    masks: CombinationMasks,
 ) -> None:
     """Draw one chunk's tokens into ``output`` (one (rows,) tensor per free column): the
-    tabulated columns by their prefix code, the rest from the running state; ``uniforms``:
-    (draws, rows), each sampler's in turn."""
+    tabulated columns by their prefix code, the rest from the running state, each among the
+    tokens ``masks`` allows; ``uniforms``: (draws, rows), each sampler's in turn."""
     rows = uniforms.shape[1]
     tabulated = len(prefix.cumulative)
+    alive = masks.start(rows)
     prefix_code = torch.zeros(rows, dtype=torch.int64, device=uniforms.device)
     for order, table in enumerate(prefix.cumulative):
         output[order].copy_(_draw_by_inverse_cdf(table.index_select(1, prefix_code), uniforms[order]))
         prefix_code.mul_(samplers[order].vocab_size).add_(output[order])
+        masks.drawn(order, output[order], alive)
     state = prefix.states.index_select(0, prefix_code)
     hidden, looked_up = torch.empty_like(state), torch.empty_like(state)
     used = tabulated
     for order in range(tabulated, len(samplers)):
         sampler = samplers[order]
-        output[order].copy_(sampler.draw(state, hidden, uniforms[used : used + sampler.uniforms_per_row]))
+        allowed = masks.allowed(order, alive, sampler.vocab_size)
+        output[order].copy_(
+            sampler.draw(state, hidden, uniforms[used : used + sampler.uniforms_per_row], allowed)
+        )
+        masks.drawn(order, output[order], alive)
         used += sampler.uniforms_per_row
         if order < len(samplers) - 1:
             state += torch.index_select(sampler.deltas, 0, output[order], out=looked_up)
@@ -306,3 +343,97 @@ def _draw_by_inverse_cdf(cumulative: torch.Tensor, uniforms: torch.Tensor) -> to
     total = cumulative[-1]
     threshold = uniforms.mul_(total).neg_().add_(total)
     return cumulative.lt_(threshold).sum(dim=0).long().clamp_(max=len(cumulative) - 1)
+
+
+@dataclass(frozen=True)
+class TokenCombinations:
+    """The token combinations a rule allows over some columns of the network."""
+
+    columns: tuple[int, ...]
+    """The columns, by their position in the network's modelling order."""
+    tokens: torch.Tensor
+    """(combinations, len(columns)) int64: one allowed combination per row."""
+
+
+@dataclass(frozen=True)
+class CombinationMasks:
+    """Which tokens each free column may take, given the members of its combinations drawn so far.
+
+    Every combination (with conditioned columns' tokens already applied) is followed per row by
+    the set of its rows still ``alive``: those agreeing with every member drawn. The first member
+    drawn has the same allowed tokens in every row (a static mask on its sampler); a later member
+    may take exactly the tokens of its alive combinations. Since every allowed token leaves at
+    least one alive combination, a row never runs out of tokens.
+    """
+
+    tables: list[torch.Tensor]
+    """Per combination, (combinations, members) tokens of its free members in drawing order."""
+    members: list[list[int]]
+    """Per combination, the drawing orders of its free members (ascending)."""
+
+    @classmethod
+    def build(
+        cls,
+        combinations: dict[str, TokenCombinations],
+        fixed_tokens: dict[int, int],
+        free_columns: list[int],
+        device: torch.device,
+    ) -> CombinationMasks:
+        order_of = {column: order for order, column in enumerate(free_columns)}
+        tables, members = [], []
+        for name, combination in combinations.items():
+            tokens = combination.tokens
+            agrees = torch.ones(len(tokens), dtype=torch.bool)
+            for member, column in enumerate(combination.columns):
+                if column in fixed_tokens:
+                    agrees &= tokens[:, member] == fixed_tokens[column]
+            if not agrees.any():
+                raise GeneratorError(f"the conditions leave no combination that rule {name!r} allows")
+            free = sorted(
+                (order_of[column], member)
+                for member, column in enumerate(combination.columns)
+                if column not in fixed_tokens
+            )
+            if free:
+                tables.append(tokens[agrees][:, [member for _, member in free]].to(device))
+                members.append([order for order, _ in free])
+        return cls(tables, members)
+
+    def first_dynamic(self, free: int) -> int:
+        """The first drawing order whose allowed tokens depend on earlier draws (``free`` if none)."""
+        return min((orders[1] for orders in self.members if len(orders) > 1), default=free)
+
+    def restrict(
+        self, order: int, sampler: ColumnSampler | FactorizedSampler
+    ) -> ColumnSampler | FactorizedSampler:
+        """``sampler`` of the column drawn at ``order``, without the tokens no combination has there
+        (when it is the first member drawn of a combination)."""
+        for table, orders in zip(self.tables, self.members, strict=True):
+            if orders[0] == order:
+                possible = torch.zeros(sampler.vocab_size, dtype=torch.bool, device=table.device)
+                possible[table[:, 0]] = True
+                sampler = sampler.without(~possible)
+        return sampler
+
+    def start(self, rows: int) -> list[torch.Tensor]:
+        """Per combination, (rows, combinations) all alive."""
+        return [
+            torch.ones((rows, len(table)), dtype=torch.bool, device=table.device) for table in self.tables
+        ]
+
+    def allowed(self, order: int, alive: list[torch.Tensor], vocab_size: int) -> torch.Tensor | None:
+        """(tokens, rows) the tokens each row may take at ``order`` (None: no combination restricts it)."""
+        allowed = None
+        for table, orders, rows_alive in zip(self.tables, self.members, alive, strict=True):
+            if order in orders[1:]:
+                member = orders.index(order)
+                tokens = functional.one_hot(table[:, member], vocab_size).to(torch.float32)
+                possible = (tokens.t() @ rows_alive.t().to(torch.float32)) > 0
+                allowed = possible if allowed is None else allowed & possible
+        return allowed
+
+    def drawn(self, order: int, tokens: torch.Tensor, alive: list[torch.Tensor]) -> None:
+        """Keep alive only the combinations that agree with the ``tokens`` drawn at ``order``."""
+        for table, orders, rows_alive in zip(self.tables, self.members, alive, strict=True):
+            if order in orders[:-1]:
+                rows_alive &= table[:, orders.index(order)][None, :] == tokens[:, None]

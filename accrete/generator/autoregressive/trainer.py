@@ -6,6 +6,15 @@ resumed from a checkpoint ends with the same weights as an uninterrupted one. St
 the epoch limit, on ``patience`` epochs without a better validation loss (keeping the
 best weights), or when ``max_seconds`` is spent. Under DDP every process sees its share
 of each batch and all of them agree on when to stop.
+
+The time budget is also checked within an epoch, after every optimisation step (every
+``BUDGET_CHECK_STEPS`` under DDP), so a table whose one epoch outlasts the budget still gets its
+model within it; the report says how much of the last epoch ran (``epochs_run``). A later epoch
+is cut short when the time left is what its validation took last time, and is then validated like
+a whole one: its weights compete for the best on the same held-out rows. A first epoch cut short
+is not validated: the budget is spent, and its weights, the only trained ones, are the model
+(its validation loss is None). Reading the clock touches no random state: a run that ends before
+its budget (or has none) trains the same weights as it would without the check.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ CONDITION_SHARE = 0.5
 LEARNING_RATE_DECAY = 0.5
 CHECKPOINT_FILE = "autoregressive-checkpoint.pt"
 VALIDATION_CHUNK_ROWS = 8_192
+BUDGET_CHECK_STEPS = 8
+"""Optimisation steps between two looks at the clock under ``max_seconds`` and DDP, where each look
+is one all-reduce so that every process stops after the same step (one process looks every step)."""
 SETTINGS_OUTSIDE_FINGERPRINT = (
     "checkpoint_dir",
     "resume",
@@ -78,14 +90,18 @@ class TrainingRun:
             "enabled": device.type == "cuda",
         }
 
-    def _train_epoch(self) -> float:
+    def _train_epoch(self, deadline: float | None) -> tuple[float, float]:
+        """One pass over the shuffled training rows, cut short once the ``time.perf_counter`` time
+        ``deadline`` has passed in any process (None: never); the mean loss of the steps taken and
+        their share of the epoch's steps."""
         rows = len(self.train_rows)
         batch = min(self.config["batch_size"], rows)
         per_process = max(1, batch // self.world)
         order = torch.randperm(rows, generator=self.shuffle_generator).to(self.device)
         columns = self.train_rows.shape[1]
         total = torch.zeros((), device=self.device)
-        steps = rows // batch
+        steps = taken = rows // batch
+        check_every = BUDGET_CHECK_STEPS if self.world > 1 else 1
         for step in range(steps):
             start = step * batch + self.rank * per_process
             tokens = self.train_rows[order[start : start + per_process]]
@@ -96,7 +112,11 @@ class TrainingRun:
             loss.backward()
             self.optimizer.step()
             total += loss.detach()
-        return float(total) / steps
+            looks = deadline is not None and (step + 1) % check_every == 0 and step + 1 < steps
+            if looks and process_group.any_process(time.perf_counter() >= deadline, self.device):
+                taken = step + 1
+                break
+        return float(total) / taken, taken / steps
 
     def _validation_loss(self) -> float:
         columns = self.validation.shape[1]
@@ -154,21 +174,30 @@ class TrainingRun:
             "best_model": copy.deepcopy(self.net.state_dict()),
             "stale_epochs": 0,
             "seconds": 0.0,
+            "validation_seconds": 0.0,
+            "last_epoch_fraction": 1.0,
             "stopped_by": "",
         }
-        if restored is not None:
-            run.update({key: restored[key] for key in run})
+        if restored is not None:  # a checkpoint written before a key existed keeps its default
+            run.update({key: restored[key] for key in run if key in restored})
         resumed_from = run["epoch"] if restored is not None else None
+        budget = self.config["max_seconds"]
         while not run["stopped_by"]:
             started = time.perf_counter()
-            train_loss = self._train_epoch()
-            val_loss = self._validation_loss()
+            left = None if budget is None else budget - run["seconds"] - run["validation_seconds"]
+            train_loss, fraction = self._train_epoch(None if left is None else started + left)
+            val_loss = None
+            if fraction == 1 or run["epoch"] > 0:
+                validating = time.perf_counter()
+                val_loss = self._validation_loss()
+                run["validation_seconds"] = time.perf_counter() - validating
             epoch_seconds = time.perf_counter() - started
             run["epoch"] += 1
+            run["last_epoch_fraction"] = fraction
             run["seconds"] += epoch_seconds
             run["losses"].append(train_loss)
             run["val_losses"].append(val_loss)
-            if val_loss < run["best_val_loss"] - 1e-4:
+            if val_loss is None or val_loss < run["best_val_loss"] - 1e-4:  # None: the first, cut short
                 run.update(best_val_loss=val_loss, best_epoch=run["epoch"], stale_epochs=0)
                 run["best_model"] = copy.deepcopy(self.net.state_dict())
             else:
@@ -180,9 +209,10 @@ class TrainingRun:
                 progress(
                     {
                         "epoch": run["epoch"],
+                        "epoch_fraction": fraction,
                         "loss": train_loss,
                         "val_loss": val_loss,
-                        "rows_per_second": len(self.train_rows) / epoch_seconds,
+                        "rows_per_second": fraction * len(self.train_rows) / epoch_seconds,
                         "device": str(self.device),
                         "seconds": run["seconds"],
                     }
@@ -195,6 +225,7 @@ class TrainingRun:
             epochs=run["epoch"],
             losses=list(run["losses"]),
             extra={
+                "epochs_run": run["epoch"] - 1 + run["last_epoch_fraction"],
                 "val_losses": list(run["val_losses"]),
                 "best_epoch": run["best_epoch"],
                 "best_val_loss": run["best_val_loss"],
@@ -211,11 +242,15 @@ class TrainingRun:
             group["lr"] *= LEARNING_RATE_DECAY
 
     def _stopping_rule(self, run: dict[str, Any]) -> str:
+        if run["last_epoch_fraction"] < 1:  # the budget cut the epoch short, in every process alike
+            return "max_seconds"
         if run["epoch"] >= self.config["epochs"]:
             return "epochs"
         if run["stale_epochs"] >= self.config["patience"]:
             return "early_stopping"
-        out_of_time = self.config["max_seconds"] is not None and run["seconds"] >= self.config["max_seconds"]
+        budget = self.config["max_seconds"]
+        # out of time: too little left to train and validate another epoch, even in part
+        out_of_time = budget is not None and run["seconds"] + run["validation_seconds"] >= budget
         # Wall time differs between processes: under DDP they stop together when any is out of time.
         if process_group.any_process(out_of_time, self.device):
             return "max_seconds"
