@@ -26,6 +26,7 @@ from accrete.rules.rule_spec import (
     FormulaRule,
     InequalityRule,
     OneHotRule,
+    ReferenceRule,
     Rule,
     UniqueRule,
     derived_columns,
@@ -448,9 +449,14 @@ class DatasetSpec(_Strict):
                 raise ValueError(
                     f"rule {rule.name!r}: a one_hot group is made of boolean columns, not {sorted(used)}"
                 )
-            if isinstance(rule, FormulaRule) and modelled[rule.column].type != "numerical":
+            if isinstance(rule, FormulaRule) and used != {"numerical"}:
                 raise ValueError(
-                    f"rule {rule.name!r}: a formula computes a numerical column, {rule.column!r} is not"
+                    f"rule {rule.name!r}: a formula computes a number from numbers, not from {sorted(used)} columns"
+                )
+            if isinstance(rule, ReferenceRule) and used != {"categorical"}:
+                raise ValueError(
+                    f"rule {rule.name!r}: a reference rule checks the values of a categorical column, "
+                    f"not a {types[rule.column]} one"
                 )
         derived = derived_columns(self.rules, types)
         for rule in self.rules:

@@ -7,7 +7,7 @@ at least ``min_share`` of the rows it judges. Identifier columns are never used.
 
 - ``formula``: a numerical column equal to ``a * x (+ b * y) (+ c)`` of one or two other numerical
   columns, with round coefficients (``ROUND_COEFFICIENTS``) and a constant of at most three
-  decimals, on every judged row (within ``TOLERANCE`` of the value: exact for whole numbers);
+  decimals, on every judged row (within ``FORMULA_TOLERANCE`` of the value: exact for whole numbers);
 - ``one_hot``: boolean columns named ``<prefix>_<something>`` of which exactly one is true;
 - ``dependency``: a column determined by one or two low-cardinality columns (categorical, boolean,
   or whole numbers with at most ``MAX_CODE_VALUES`` values) whose combinations repeat, each
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from accrete.rules.rule_spec import (
+    LABEL_TYPES,
     RULE_KINDS,
     CombinationRule,
     DependencyRule,
@@ -55,6 +56,7 @@ from accrete.rules.rule_spec import (
     OneHotRule,
     Rule,
 )
+from accrete.rules.violations import FORMULA_TOLERANCE
 
 SEARCH_ROWS = 20_000
 """Rows of the random sample candidates are searched on (all rows verify them)."""
@@ -86,12 +88,9 @@ ROUND_COEFFICIENTS = np.array(
 FIT_ROWS = 24
 FIT_TRIES = 3
 """A formula is fitted on up to this many random sets of ``FIT_ROWS`` rows (robust to exceptions)."""
-TOLERANCE = 1e-9
-"""Relative: a formula holds on a row when it misses the value by at most this share of it."""
 EXAMPLES_SHOWN = 3
 MODELLED_TYPES = ("numerical", "categorical", "boolean", "datetime")
 OPERATOR_WORDS = {"<": "below", "<=": "at_most", ">": "above", ">=": "at_least"}
-LABEL_TYPES = ("categorical", "boolean")
 
 
 @dataclass(frozen=True)
@@ -279,7 +278,7 @@ def _formula_breaks(
     for column, coefficient in zip(inputs, coefficients, strict=True):
         judged &= column.present
         computed = computed + coefficient * column.values
-    missed = np.abs(target.values - computed) > TOLERANCE * np.maximum(1.0, np.abs(target.values))
+    missed = np.abs(target.values - computed) > FORMULA_TOLERANCE * np.maximum(1.0, np.abs(target.values))
     return judged, np.flatnonzero(judged & missed)
 
 
@@ -353,7 +352,7 @@ def _formulas(search: _Search, computed: _Computed) -> list[RuleProposal]:
             exact = (
                 "whole numbers, compared exactly"
                 if full_target.integral
-                else f"compared to within {TOLERANCE:g} of the value"
+                else f"compared to within {FORMULA_TOLERANCE:g} of the value"
             )
             rule = FormulaRule(
                 name=f"{target.name}_formula",

@@ -53,6 +53,30 @@ def _seen_columns(rule: Rule) -> list[str] | None:
     return None
 
 
+def _table_state(table: pd.DataFrame) -> str:
+    """A table of real combinations as JSON (datetimes as ISO 8601 text)."""
+    return table.to_json(orient="split", index=False, date_format="iso")
+
+
+def _table_from_state(state: str, schema: TableSchema) -> pd.DataFrame:
+    """The table ``_table_state`` wrote, each column typed as ``schema`` types it: JSON alone would
+    read a code such as '01' as the number 1, and a datetime as a number of milliseconds."""
+    table = pd.read_json(io.StringIO(state), orient="split", dtype=False, convert_dates=False)
+    for name in table.columns:
+        if name not in schema.names:
+            continue  # the row counts
+        column = schema.column(name)
+        if column.kind == "categorical":
+            table[name] = table[name].astype("string")
+        elif column.kind == "boolean":
+            table[name] = table[name].astype("boolean")
+        elif column.kind == "datetime":
+            table[name] = pd.to_datetime(table[name])
+        else:
+            table[name] = pd.to_numeric(table[name]).astype("Int64" if column.integer else "Float64")
+    return table
+
+
 def column_types(schema: TableSchema) -> dict[str, str]:
     return {column.name: column.kind for column in schema.columns}
 
@@ -137,7 +161,7 @@ class RuleBoundGenerator(GeneratorBackend):
         state = {
             "backend": self.inner.name,
             "rules": _RULES.dump_python(self.rules, mode="json"),
-            "seen": {name: frame.to_json(orient="split", index=False) for name, frame in self.seen.items()},
+            "seen": {name: _table_state(table) for name, table in self.seen.items()},
         }
         path = Path(directory) / RULES_FILE
         path.write_text(json.dumps(state, indent=1))
@@ -149,12 +173,7 @@ class RuleBoundGenerator(GeneratorBackend):
         rules = _RULES.validate_python(state["rules"])
         inner = backend_class(state["backend"]).load(directory, model_schema(schema, rules))
         generator = cls(inner, schema, rules)
-        generator._use_seen(
-            {
-                name: pd.read_json(io.StringIO(frame), orient="split", convert_dates=False)
-                for name, frame in state["seen"].items()
-            }
-        )
+        generator._use_seen({name: _table_from_state(table, schema) for name, table in state["seen"].items()})
         generator._keep_combinations()
         return generator
 

@@ -28,7 +28,6 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 RULE_NAME = r"^[a-z][a-z0-9_]*$"
-INEQUALITY_OPERATORS = ("<", "<=", ">", ">=")
 
 
 def expression_columns(expression: str) -> list[str]:

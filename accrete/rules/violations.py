@@ -2,11 +2,14 @@
 
 The rules gate judges the synthetic table with these queries, sampling redraws the rows they
 name, and the clean table's dbt tests are rendered from the same predicates. A row holding a
-missing value in a rule's columns is never judged by it.
+missing value in a rule's columns is not judged by a row-by-row rule (formula, inequality,
+one-hot), a reference or a unique rule.
 
 ``combination`` and ``dependency`` rules are judged against the real rows: a synthetic row breaks
 ``[origin, dest]`` when no real row has its route, and ``distance`` determined by the route when its
-distance is not the real one for that route. ``reference`` rules are judged against the values of
+distance is not the real one for that route. They judge every row, missing values included (a
+missing value is a value a real combination may hold or not): a computed column left missing
+because no real row had the row's other values breaks its rule. ``reference`` rules are judged against the values of
 the reference table's key column.
 """
 
@@ -36,14 +39,15 @@ FORMULA_TOLERANCE = 1e-9
 """Relative difference up to which a computed number equals its formula (floating-point rounding)."""
 
 
-def _judged(columns: list[str], alias: str = "") -> str:
-    prefix = f"{alias}." if alias else ""
-    return " and ".join(f"{prefix}{quote_identifier(name)} is not null" for name in columns)
+def _judged(columns: list[str]) -> str:
+    return " and ".join(f"{quote_identifier(name)} is not null" for name in columns)
 
 
-def _equal_columns(columns: list[str], left: str, right: str) -> str:
+def _same_values(columns: list[str], left: str, right: str) -> str:
+    """Rows ``left`` and ``right`` hold the same values in ``columns`` (missing equal to missing)."""
     return " and ".join(
-        f"{left}.{quote_identifier(name)} = {right}.{quote_identifier(name)}" for name in columns
+        f"{left}.{quote_identifier(name)} is not distinct from {right}.{quote_identifier(name)}"
+        for name in columns
     )
 
 
@@ -80,18 +84,10 @@ def violations_query(rule: Rule, table: str, real: str, reference: str) -> str:
             f"select {ROW} from (select {ROW}, row_number() over (partition by {key} order by {ROW}) as copy "
             f"from {table} where {_judged(rule.columns)}) where copy > 1"
         )
-    if isinstance(rule, CombinationRule):
-        columns = rule.columns
+    if isinstance(rule, CombinationRule | DependencyRule):
         return (
-            f"select {ROW} from {table} as row where {_judged(columns, 'row')} and not exists "
-            f"(select 1 from {real} as real where {_equal_columns(columns, 'row', 'real')})"
-        )
-    if isinstance(rule, DependencyRule):
-        determined = _equal_columns(rule.columns, "row", "real")
-        return (
-            f"select {ROW} from {table} as row where {_judged(rule.columns_used, 'row')} and not exists "
-            f"(select 1 from {real} as real where {_equal_columns(rule.determined_by, 'row', 'real')} "
-            f"and {determined})"
+            f"select {ROW} from {table} as row where not exists "
+            f"(select 1 from {real} as real where {_same_values(rule.columns_used, 'row', 'real')})"
         )
     raise TypeError(f"no violation query for rule kind {type(rule).__name__}")
 
@@ -104,7 +100,8 @@ REFERENCE = "__reference__"
 def clean_table_test_sql(rule: Rule) -> str | None:
     """The query of the dbt test that checks ``rule`` on the real clean table (rows: failures), with
     the placeholders ``MODEL`` and ``REFERENCE``; None for a combination rule, which the real rows
-    define. A dependency fails where one combination of determining values has several determined ones."""
+    define. A dependency fails where one combination of determining values (missing ones included)
+    has several determined ones."""
     if isinstance(rule, FormulaRule | InequalityRule | OneHotRule):
         return f"select * from {MODEL} where {row_breaks(rule)}"
     if isinstance(rule, ReferenceRule):
@@ -113,18 +110,18 @@ def clean_table_test_sql(rule: Rule) -> str | None:
             f"select {column} from {MODEL} where {column} is not null "
             f"and cast({column} as varchar) not in (select {key} from {REFERENCE} where {key} is not null)"
         )
-    if isinstance(rule, UniqueRule | DependencyRule):
-        key = ", ".join(
-            quote_identifier(name)
-            for name in (rule.columns if isinstance(rule, UniqueRule) else rule.determined_by)
+    if isinstance(rule, UniqueRule):
+        key = ", ".join(quote_identifier(name) for name in rule.columns)
+        judged = _judged(rule.columns)
+        return (
+            f"select {key}, count(*) as copies from {MODEL} where {judged} group by {key} having count(*) > 1"
         )
-        judged = _judged(rule.columns_used)
-        if isinstance(rule, UniqueRule):
-            return f"select {key}, count(*) as copies from {MODEL} where {judged} group by {key} having count(*) > 1"
+    if isinstance(rule, DependencyRule):
+        key = ", ".join(quote_identifier(name) for name in rule.determined_by)
         determined = ", ".join(quote_identifier(name) for name in rule.columns)
         return (
-            f"select {key}, count(distinct ({determined})) as values from {MODEL} where {judged} "
-            f"group by {key} having count(distinct ({determined})) > 1"
+            f"select {key}, count(distinct row({determined})) as values from {MODEL} "
+            f"group by {key} having count(distinct row({determined})) > 1"
         )
     return None
 

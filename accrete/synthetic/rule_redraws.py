@@ -31,7 +31,8 @@ def redraw_rule_breakers(
     controlled: list[str],
     seed: int,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """``rows`` with every row breaking a rule drawn again; and per rule, how many rows were redrawn.
+    """``rows`` with every row breaking a rule drawn again; and per rule, how many times a row breaking
+    it was drawn again (a row redrawn in two rounds counts twice).
 
     ``conditions`` hold in every row; each redrawn row also keeps its value of the ``controlled``
     columns. Each round draws ``REDRAW_OVERSAMPLING`` candidates per breaking row and keeps, in
@@ -42,7 +43,7 @@ def redraw_rule_breakers(
     redrawn = {rule.name: 0 for rule in generator.rules}
     for round_number in range(1, MAX_REDRAW_ROUNDS + 1):
         found = generator.violations(rows)
-        breaking = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *found.values()]))
+        breaking = _union(found)
         if not len(breaking):
             return rows, redrawn
         for name, positions in found.items():
@@ -50,13 +51,18 @@ def redraw_rule_breakers(
         kept = rows.drop(index=breaking)
         candidates = _candidates(generator, rows.iloc[breaking], conditions, controlled, seed, round_number)
         trial = pd.concat([kept, candidates.drop(columns=GROUP)], ignore_index=True)
-        bad = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *generator.violations(trial).values()]))
+        bad = _union(generator.violations(trial))
         candidates["_breaks"] = np.isin(np.arange(len(kept), len(trial)), bad)
         chosen = []
         for group, positions in (
             rows.iloc[breaking].groupby(_group_key(rows.iloc[breaking], controlled)).indices.items()
         ):
             pool = candidates[candidates[GROUP] == group].sort_values("_breaks", kind="stable")
+            if len(pool) < len(positions):
+                raise GeneratorError(
+                    f"the generator drew {len(pool)} of the {len(positions)} rows asked for to redraw rows "
+                    "that break a rule"
+                )
             chosen.append(pool.head(len(positions)).set_index(breaking[positions]))
         fresh = pd.concat(chosen).drop(columns=[GROUP, "_breaks"])
         rows = pd.concat([kept, fresh]).sort_index()
@@ -71,6 +77,11 @@ def redraw_rule_breakers(
 
 
 GROUP = "_redraw_group"
+
+
+def _union(found: dict[str, np.ndarray]) -> np.ndarray:
+    """The positions breaking any rule, sorted, each once."""
+    return np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *found.values()]))
 
 
 def _group_key(rows: pd.DataFrame, controlled: list[str]) -> pd.Series:

@@ -28,6 +28,7 @@ SYNTHETIC_GATES = {
     "spec_expectations",
     "fidelity",
     "value_ranges",
+    "rules",
     "detection",
     "utility",
     "distance_to_closest_record",

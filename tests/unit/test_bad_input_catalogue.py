@@ -361,6 +361,20 @@ SPEC_CASES = [
         id="spec-inequality-across-types",
     ),
     pytest.param(
+        {"rules": [{"name": "total", "kind": "formula", "column": "price", "equals": "units * plan"}]},
+        "rule 'total': a formula computes a number from numbers, not from ['categorical', 'numerical'] columns",
+        id="spec-formula-reading-a-category",
+    ),
+    pytest.param(
+        {
+            "rules": [
+                {"name": "known_units", "kind": "reference", "column": "units", "table": "units", "key": "n"}
+            ]
+        },
+        "rule 'known_units': a reference rule checks the values of a categorical column, not a numerical one",
+        id="spec-reference-rule-on-a-number",
+    ),
+    pytest.param(
         {"rules": [{"name": "one", "kind": "one_hot", "columns": ["member", "units"]}]},
         "rule 'one': a one_hot group is made of boolean columns, not ['boolean', 'numerical']",
         id="spec-one-hot-with-a-number",

@@ -362,8 +362,10 @@ class CombinationMasks:
     Every combination (with conditioned columns' tokens already applied) is followed per row by
     the set of its rows still ``alive``: those agreeing with every member drawn. The first member
     drawn has the same allowed tokens in every row (a static mask on its sampler); a later member
-    may take exactly the tokens of its alive combinations. Since every allowed token leaves at
-    least one alive combination, a row never runs out of tokens.
+    may take exactly the tokens of its alive combinations. Under one rule a row never runs out of
+    tokens (every allowed token leaves a combination alive); under two rules sharing a column it
+    can, when no token is allowed by both: it then gets the missing token, breaks a rule, and
+    sampling draws it again (``accrete.synthetic.rule_redraws``).
     """
 
     tables: list[torch.Tensor]
