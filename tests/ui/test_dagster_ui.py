@@ -49,6 +49,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS_VARIABLE = "ACCRETE_UI_SCREENSHOTS"
 UI_TIMEOUT_MS = 60_000
+EXPAND_TRIES = 5
 """The UI's first pages wait for the code location and its GraphQL queries: slow on a busy CPU."""
 FAILED_GATE = "fidelity"
 FAILED_GATE_QUALITY = 0.99
@@ -272,7 +273,14 @@ def test_the_asset_graph_draws_every_stage_and_its_lineage(open_page, dagster_ui
     # room for the whole graph in full node cards: no navigation, no asset sidebar, every group open
     page.get_by_role("button", name="Hide navigation").click()
     page.get_by_role("button", name="panel_show_right", exact=True).click()
-    page.keyboard.press("Alt+e")  # the graph's "Expand all groups" (its context menu says so)
+    expect(page.get_by_text(re.compile(r"^Loading"))).to_have_count(0)
+    # the graph's "Expand all groups" (its context menu says so); pressed while the graph still lays
+    # itself out, it can leave a group closed, so it is pressed again until every node is drawn
+    for _ in range(EXPAND_TRIES):
+        page.keyboard.press("Alt+e")
+        page.wait_for_timeout(2_000)
+        if all(page.get_by_text(name, exact=True).count() for name in names):
+            break
     for name in sorted(names):
         expect(page.get_by_text(name, exact=True).first).to_be_visible()
     assert drawn_edges(page, names) == lineage
