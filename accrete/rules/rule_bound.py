@@ -96,6 +96,8 @@ class RuleBoundGenerator(GeneratorBackend):
         self.name = inner.name
         self.rules = list(rules)
         self.derived = DerivedColumns.for_rules(self.rules, column_types(schema))
+        self.computes = {rule.name: derived_columns([rule], column_types(schema)) for rule in self.rules}
+        """Per rule, the columns it computes (never learned, never conditioned on)."""
         self.seen: dict[str, pd.DataFrame] = {}
         """Per combination-keeping rule, the real combinations of its columns with their row counts
         (``real_combinations``); the derived columns draw from the same tables."""
@@ -120,7 +122,7 @@ class RuleBoundGenerator(GeneratorBackend):
 
     def _keep_combinations(self) -> None:
         """Give the backend the seen combinations of its own columns; note those it cannot keep."""
-        derived = set(derived_columns(self.rules, column_types(self.schema)))
+        derived = {name for computed in self.computes.values() for name in computed}
         offered = {}
         for name, combinations in self.seen.items():
             learned = [column for column in _seen_columns(self._rule(name)) if column not in derived]
@@ -133,7 +135,7 @@ class RuleBoundGenerator(GeneratorBackend):
     ) -> pd.DataFrame:
         conditions = dict(conditions or {})
         for rule in self.rules:
-            computed = set(derived_columns([rule], column_types(self.schema))) & set(conditions)
+            computed = set(self.computes[rule.name]) & set(conditions)
             if computed:
                 raise GeneratorError(
                     f"cannot condition on {sorted(computed)}: rule {rule.name!r} computes them from "

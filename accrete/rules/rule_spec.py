@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 RULE_NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -100,19 +100,21 @@ class FormulaRule(_Rule):
     equals: str = Field(min_length=1)
     """A DuckDB SQL expression over other columns, e.g. ``hour * 100 + minute``."""
 
+    _inputs: list[str] = PrivateAttr(default_factory=list)
+
     @model_validator(mode="after")
     def _reads_other_columns(self) -> FormulaRule:
-        inputs = self.inputs
-        if not inputs:
+        self._inputs = expression_columns(self.equals)
+        if not self._inputs:
             raise ValueError(f"formula {self.equals!r} reads no column")
-        if self.column in inputs:
+        if self.column in self._inputs:
             raise ValueError(f"formula for {self.column!r} reads {self.column!r} itself")
         return self
 
     @property
     def inputs(self) -> list[str]:
-        """The columns ``equals`` reads, as DuckDB's parser finds them."""
-        return expression_columns(self.equals)
+        """The columns ``equals`` reads, as DuckDB's parser found them when the rule was made."""
+        return list(self._inputs)
 
     @property
     def columns_used(self) -> list[str]:

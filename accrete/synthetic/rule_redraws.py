@@ -49,14 +49,15 @@ def redraw_rule_breakers(
         for name, positions in found.items():
             redrawn[name] += len(positions)
         kept = rows.drop(index=breaking)
-        candidates = _candidates(generator, rows.iloc[breaking], conditions, controlled, seed, round_number)
+        groups = rows.iloc[breaking].groupby(_group_key(rows.iloc[breaking], controlled)).indices
+        candidates = _candidates(
+            generator, rows.iloc[breaking], groups, conditions, controlled, seed, round_number
+        )
         trial = pd.concat([kept, candidates.drop(columns=GROUP)], ignore_index=True)
         bad = _union(generator.violations(trial))
         candidates["_breaks"] = np.isin(np.arange(len(kept), len(trial)), bad)
         chosen = []
-        for group, positions in (
-            rows.iloc[breaking].groupby(_group_key(rows.iloc[breaking], controlled)).indices.items()
-        ):
+        for group, positions in groups.items():
             pool = candidates[candidates[GROUP] == group].sort_values("_breaks", kind="stable")
             if len(pool) < len(positions):
                 raise GeneratorError(
@@ -94,15 +95,16 @@ def _group_key(rows: pd.DataFrame, controlled: list[str]) -> pd.Series:
 def _candidates(
     generator: RuleBoundGenerator,
     breaking: pd.DataFrame,
+    groups: dict[str, np.ndarray],
     conditions: dict[str, Any],
     controlled: list[str],
     seed: int,
     round_number: int,
 ) -> pd.DataFrame:
     """``REDRAW_OVERSAMPLING`` fresh rows per breaking row, drawn with its controlled values, labelled
-    with their group (column ``_redraw_group``)."""
+    with their group (column ``_redraw_group``); ``groups``: the positions in ``breaking`` of each
+    group of controlled values."""
     parts = []
-    groups = breaking.groupby(_group_key(breaking, controlled)).indices
     for offset, (group, positions) in enumerate(groups.items()):
         example = breaking.iloc[positions[0]]
         group_conditions = {
