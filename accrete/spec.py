@@ -20,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from accrete.column_names import safe_column_name
+from accrete.generator.base import GeneratorError
+from accrete.generator.privacy_budget import PrivacyBudget, private_schema_problems
 from accrete.generator.registry import BACKENDS
 from accrete.rules.reference_tables import ReferenceTableError, rule_reference_values
 from accrete.rules.rule_spec import (
@@ -46,6 +48,8 @@ provenance): no column key may take one of these names."""
 TRUE_TOKENS = ("true", "t", "yes", "y", "1")
 FALSE_TOKENS = ("false", "f", "no", "n", "0")
 TRAINING_DATA = ("real", "real_and_synthetic")
+PRIVATE_RULES = (FormulaRule, InequalityRule, OneHotRule, UniqueRule)
+"""Rules kept without a table read from real rows (``generator.privacy`` allows only these)."""
 
 
 class SpecError(ValueError):
@@ -214,6 +218,24 @@ class GeneratorSpec(_Strict):
     """``real``: the accumulated real training rows. ``real_and_synthetic``: those plus every
     earlier validated synthetic generation (the accumulate policy). Never synthetic alone."""
     retrain: RetrainSpec = Field(default_factory=RetrainSpec)
+    privacy: dict[str, Any] | None = None
+    """A differential-privacy budget, e.g. ``{epsilon: 1.0, delta: 1e-5}``
+    (``accrete.generator.privacy_budget.PrivacyBudget`` lists every key); absent: no DP."""
+
+    @field_validator("privacy")
+    @classmethod
+    def _privacy_budget(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        try:
+            return PrivacyBudget.from_setting(value).as_setting()
+        except GeneratorError as error:
+            raise ValueError(str(error)) from None
+
+    @property
+    def backend_settings(self) -> dict[str, Any]:
+        """The backend's settings: ``settings``, with the privacy budget when there is one."""
+        return self.settings if self.privacy is None else {**self.settings, "privacy": self.privacy}
 
     @field_validator("training_data")
     @classmethod
@@ -393,6 +415,7 @@ class DatasetSpec(_Strict):
         self._check_sampling_controls()
         self._check_fairness()
         self._check_rules()
+        self._check_privacy()
         if self.partitions is not None and self.landing.pattern != "*":
             raise ValueError(
                 "landing.pattern does not apply to a daily dataset: partitions.file_name names its files"
@@ -482,6 +505,29 @@ class DatasetSpec(_Strict):
             )
         if self.record_key and "record_key" in names:
             raise ValueError("rule name 'record_key' is taken by the record key's uniqueness")
+
+    def _check_privacy(self) -> None:
+        """A private generator reads nothing from the data without noise: its columns need declared
+        bounds and categories, and no rule may keep combinations read from the real rows."""
+        generator = self.generator
+        if "privacy" in generator.settings:
+            raise ValueError("generator.settings.privacy: write the budget as generator.privacy")
+        if generator.privacy is None:
+            return
+        if generator.backend != "autoregressive":
+            raise ValueError(
+                f"generator.privacy needs the autoregressive backend; {generator.backend!r} trains without DP"
+            )
+        problems = private_schema_problems(self.training_schema)
+        if problems:
+            raise ValueError("generator.privacy: " + "; ".join(problems))
+        reading = [rule.name for rule in self.rules if not isinstance(rule, PRIVATE_RULES)]
+        if reading:
+            raise ValueError(
+                f"generator.privacy: rules {reading} keep combinations read from the real rows, which "
+                "would release them without noise; only formula, inequality, one_hot and unique rules "
+                "can be kept under privacy"
+            )
 
     @property
     def sampling_rules(self) -> list[Rule]:

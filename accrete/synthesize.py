@@ -49,7 +49,7 @@ def fit_and_sample(spec: DatasetSpec, data: Path | str, rows: int, seed: int | N
     training, _ = read_training_table(Path(data), spec)
     schema = spec.training_schema
     generator = rule_bound_generator(
-        spec.generator.backend, schema, spec.sampling_rules, spec.generator.settings, seed
+        spec.generator.backend, schema, spec.sampling_rules, spec.generator.backend_settings, seed
     )
     report = generator.fit(training[schema.names])
     asked = spec.synthetic.model_copy(update={"rows": rows})  # its conditions, rebalancing, fairness

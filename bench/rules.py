@@ -53,10 +53,10 @@ def run_variant(
     schema = spec.training_schema
     if keep_rules:
         backend = rule_bound_generator(
-            generator.backend, schema, spec.sampling_rules, generator.settings, generator.seed
+            generator.backend, schema, spec.sampling_rules, generator.backend_settings, generator.seed
         )
     else:
-        backend = backend_class(generator.backend)(schema, generator.settings, generator.seed)
+        backend = backend_class(generator.backend)(schema, generator.backend_settings, generator.seed)
     started = time.perf_counter()
     backend.fit(train)
     fitted = time.perf_counter()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from accrete.cli.atomic_files import write_atomically
 from accrete.generator.base import GeneratorError
+from accrete.generator.privacy_budget import privacy_statement
 from accrete.spec import SpecError, load_spec
 from accrete.synthesize import fit_and_sample
 from accrete.table_files import TableFileError
@@ -64,6 +65,7 @@ def synthesize(spec_path: Path, data_path: Path, rows: int, out_path: Path, seed
         f"{len(made.rows):,} rows of {made.rows.shape[1]} columns; fit on {made.fit.rows:,} rows "
         f"in {made.fit.seconds:.1f} s on {made.fit.device}"
     )
+    click.echo(f"Generator {privacy_statement(made.fit.extra.get('privacy'))}")
     for rule, count in made.redrawn.items():
         click.echo(f"  rule {rule} kept: {count:,} row(s) redrawn")
     click.echo(f"Wrote {out_path}")

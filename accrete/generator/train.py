@@ -57,8 +57,12 @@ def read_training_rows(
 
 
 def model_version(spec: DatasetSpec, data_version: str) -> str:
+    """``<backend>-<digest>``, or ``<backend>-dp<epsilon>-<digest>`` for a model trained under a privacy
+    budget, so that every synthetic row's ``_generator_version`` says so."""
     digest = hashlib.sha256(f"{spec.fingerprint()}:{data_version}".encode()).hexdigest()[:12]
-    return f"{spec.generator.backend}-{digest}"
+    privacy = spec.generator.privacy
+    marker = "" if privacy is None else f"dp{privacy['epsilon']:g}-"
+    return f"{spec.generator.backend}-{marker}{digest}"
 
 
 def train_generator(
@@ -78,11 +82,16 @@ def train_generator(
     if training_rows.empty:
         raise GeneratorError(f"{spec.name}: the real training split is empty; nothing to train on")
     backend = rule_bound_generator(
-        spec.generator.backend, schema, spec.sampling_rules, spec.generator.settings, spec.generator.seed
+        spec.generator.backend,
+        schema,
+        spec.sampling_rules,
+        spec.generator.backend_settings,
+        spec.generator.seed,
     )
     report = backend.fit(training_rows[schema.names], progress=progress)
     manifest = {
-        "settings": spec.generator.settings,
+        "settings": spec.generator.backend_settings,
+        "privacy": report.extra.get("privacy"),
         "seed": spec.generator.seed,
         "spec_sha256": spec.fingerprint(),
         "training_data_version": data_version,

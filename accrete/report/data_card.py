@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from accrete.generator.privacy_budget import privacy_statement
 from accrete.spec import DatasetSpec
 from accrete.tables import DatasetTables
 from accrete.validation.outcome import GateOutcome
@@ -84,6 +85,7 @@ the gates, at most {spec.mix.max_synthetic_share:.0%} synthetic. The generator l
   on {manifest.get("device")}
 - **Training data version**: `{manifest.get("training_data_version")}`; spec sha256 `{str(manifest.get("spec_sha256"))[:16]}`
 - **Settings**: `{json.dumps(manifest.get("settings", {}), sort_keys=True)}`, seed {manifest.get("seed")}
+- **Privacy**: {privacy_statement(manifest.get("privacy"))}
 
 ## Validation gates
 | gate | verdict | summary |

@@ -3,8 +3,8 @@
 - Derived columns (formula results, determined columns) are taken out of what the backend learns
   and computed after sampling (``accrete.rules.derived``).
 - Combinations the real rows take (``combination`` rules, the determining columns of a dependency,
-  the values of a ``reference`` column, the patterns of a ``one_hot`` group) are given to the
-  backend, which keeps those it can exactly (the autoregressive sampler masks every token that
+  the values of a ``reference`` column), and the patterns of a ``one_hot`` group (each member true
+  alone), are given to the backend, which keeps those it can exactly (the autoregressive sampler masks every token that
   would leave them) and names the ones it cannot.
 - ``violations`` says which sampled rows still break a rule (unique keys, inequalities, and what the
   backend could not mask), judged against the combinations stored with the model; sampling
@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
 from accrete.generator.registry import backend_class
-from accrete.rules.derived import DerivedColumns, real_combinations
+from accrete.rules.derived import ROWS, DerivedColumns, real_combinations
 from accrete.rules.rule_spec import (
     CombinationRule,
     DependencyRule,
@@ -51,6 +51,13 @@ def _seen_columns(rule: Rule) -> list[str] | None:
     if isinstance(rule, ReferenceRule):
         return [rule.column]
     return None
+
+
+def one_hot_patterns(columns: list[str]) -> pd.DataFrame:
+    """The combinations a one-hot group allows, from the rule alone: each member true by itself
+    (read from no row, so a private generator keeps them too)."""
+    patterns = pd.DataFrame(np.eye(len(columns), dtype=bool), columns=columns).astype("boolean")
+    return patterns.assign(**{ROWS: 1})
 
 
 def _table_state(table: pd.DataFrame) -> str:
@@ -107,7 +114,11 @@ class RuleBoundGenerator(GeneratorBackend):
     def fit(self, data: pd.DataFrame, progress: ProgressCallback | None = None) -> FitReport:
         self._use_seen(
             {
-                rule.name: real_combinations(columns, self.derived.keys.get(rule.name, columns), data)
+                rule.name: (
+                    one_hot_patterns(rule.columns)
+                    if isinstance(rule, OneHotRule)
+                    else real_combinations(columns, self.derived.keys.get(rule.name, columns), data)
+                )
                 for rule in self.rules
                 if (columns := _seen_columns(rule)) is not None
             }

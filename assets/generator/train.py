@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from accrete.generator.base import GeneratorError  # noqa: E402
 from accrete.generator.model_store import ModelStoreFullError  # noqa: E402
+from accrete.generator.privacy_budget import privacy_statement  # noqa: E402
 from accrete.generator.train import read_training_rows, train_generator  # noqa: E402
 from accrete.spec import DatasetSpec  # noqa: E402
 from assets.asset_keys import DatasetAssetKeys, Group  # noqa: E402
@@ -91,7 +92,10 @@ def build_generator_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             "fit_seconds": round(report.seconds, 2),
             "epochs": report.epochs if report.epochs is not None else "n/a",
             "device": report.device,
+            "privacy": privacy_statement(stored.manifest.get("privacy")),
         }
+        if stored.manifest.get("privacy") is not None:
+            metadata["privacy_budget"] = dg.MetadataValue.json(stored.manifest["privacy"])
         if report.losses:
             metadata["loss_curve"] = _loss_plot(report.losses)
         context.log.info(

@@ -387,6 +387,41 @@ SPEC_CASES = [
         "synthetic.conditions, rebalance or fairness name ['price'], which rules compute",
         id="spec-condition-on-a-computed-column",
     ),
+    pytest.param(
+        {"generator": {"backend": "gaussian_copula", "privacy": {"epsilon": 1}}},
+        "generator.privacy needs the autoregressive backend; 'gaussian_copula' trains without DP",
+        id="spec-privacy-on-an-sdv-backend",
+    ),
+    pytest.param(
+        {"generator": {"backend": "autoregressive", "privacy": {"epsilon": 1, "noise": 2}}},
+        "privacy: unknown key(s) noise; known: epsilon, delta",
+        id="spec-privacy-unknown-key",
+    ),
+    pytest.param(
+        {"generator": {"backend": "autoregressive", "privacy": {"epsilon": -1}}},
+        "privacy.epsilon must be a positive number, got -1",
+        id="spec-privacy-negative-epsilon",
+    ),
+    pytest.param(
+        {"generator": {"backend": "autoregressive", "privacy": {"epsilon": 1}}},
+        "generator.privacy: numerical column 'units' needs both min and max; datetime column 'sold_at' "
+        "cannot be laid out privately yet; datetime column 'day' cannot be laid out privately yet",
+        id="spec-privacy-with-bounds-read-from-the-data",
+    ),
+    pytest.param(
+        {
+            "columns": {name: COLUMNS[name] for name in ("price", "member", "plan")},
+            "rules": [{"name": "plan_member", "kind": "combination", "columns": ["plan", "member"]}],
+            "generator": {"backend": "autoregressive", "privacy": {"epsilon": 1}},
+        },
+        "generator.privacy: rules ['plan_member'] keep combinations read from the real rows",
+        id="spec-privacy-with-a-rule-read-from-the-data",
+    ),
+    pytest.param(
+        {"generator": {"backend": "autoregressive", "settings": {"privacy": {"epsilon": 1}}}},
+        "generator.settings.privacy: write the budget as generator.privacy",
+        id="spec-privacy-among-the-settings",
+    ),
 ]
 
 

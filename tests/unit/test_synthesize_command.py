@@ -66,6 +66,20 @@ def test_the_rows_have_the_spec_columns_and_types(files: Path, tmp_path: Path):
     assert len(read_back) == ROWS and [path.name for path in out.parent.iterdir()] == ["adult.parquet"]
 
 
+def test_a_private_generator_says_what_it_spent(files: Path, tmp_path: Path):
+    spec = yaml.safe_load((files / "spec.yaml").read_text())
+    spec["columns"]["fnlwgt"]["max"] = 1_500_000  # a private layout needs both bounds
+    spec["generator"]["privacy"] = {"epsilon": 2.0, "epochs": 2}
+    private = write_spec(
+        tmp_path, "private.yaml", columns=spec["columns"], rules=[], generator=spec["generator"]
+    )
+    out = tmp_path / "private.csv"
+    result = run(files, out, spec=private)
+    assert result.exit_code == 0, result.output
+    assert "Generator trained with (2, 1e-05)-differential privacy: epsilon spent" in result.output
+    assert "Generator trained without differential privacy" in run(files, tmp_path / "plain.csv").output
+
+
 def test_the_same_seed_writes_the_same_file(files: Path, tmp_path: Path):
     first, second, other = tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "other.csv"
     for out, seed in ((first, "5"), (second, "5"), (other, "6")):

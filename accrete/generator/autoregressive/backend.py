@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from accrete.generator.autoregressive.settings import MODEL_SHAPE_SETTINGS, vali
 from accrete.generator.autoregressive.torchrun_launcher import fit_with_torchrun
 from accrete.generator.autoregressive.trainer import TrainingRun
 from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError, ProgressCallback
+from accrete.generator.privacy_budget import PrivacyBudget, private_schema_problems
 from accrete.table_schema import TableSchema
 
 MODEL_FILE = "model.pt"
@@ -99,6 +101,10 @@ class AutoregressiveBackend(GeneratorBackend):
     - ``sample_threads`` (int or None, None): threads drawing 4,096-row chunks in parallel while
       sampling (None: every core this process may use). Each runs torch on one thread, in place
       of torch's own intra-op threads. The rows drawn do not depend on this setting.
+    - ``privacy`` (mapping or None, None): train with differential privacy under this budget
+      (``accrete.generator.privacy_budget.PrivacyBudget``: epsilon, delta, ...; a spec's
+      ``generator.privacy``). The encoders then read only the schema and noisy histograms, and
+      training is DP-SGD (``trainer``, ``private_training``); what was spent is ``privacy``.
     """
 
     name = "autoregressive"
@@ -111,16 +117,41 @@ class AutoregressiveBackend(GeneratorBackend):
         self.net: AutoregressiveNet | None = None
         self.combinations: dict[str, TokenCombinations] = {}
         """Per rule, the token combinations sampled rows keep (``keep_combinations``)."""
+        self.privacy: dict[str, Any] | None = None
+        """What a private fit spent, and how (``private_training``); None: trained without privacy."""
 
-    def _fit_encoders(self, data: pd.DataFrame) -> np.ndarray:
+    def _fit_encoders(self, data: pd.DataFrame) -> tuple[np.ndarray, float]:
+        """The training rows as tokens, and the epsilon the encoders spent (0 without privacy)."""
         encoders = [
             make_encoder(column, self.config["bins"], self.config["rare_category_min_count"])
             for column in self.schema.columns
         ]
-        for encoder in encoders:
-            encoder.fit(data[encoder.column.name])
+        spent = 0.0
+        if self.config["privacy"] is None:
+            for encoder in encoders:
+                encoder.fit(data[encoder.column.name])
+        else:
+            spent = self._fit_encoders_privately(encoders, data)
         self.encoders = modelling_order(encoders, self.config["column_order"])
-        return np.stack([encoder.encode(data[encoder.column.name]) for encoder in self.encoders], axis=1)
+        tokens = np.stack([encoder.encode(data[encoder.column.name]) for encoder in self.encoders], axis=1)
+        return tokens, spent
+
+    def _fit_encoders_privately(self, encoders: list[ColumnEncoder], data: pd.DataFrame) -> float:
+        """Lay the tokens out under the privacy budget; the epsilon spent, shared evenly by the
+        columns that need a noisy histogram."""
+        budget = PrivacyBudget.from_setting(self.config["privacy"])
+        problems = private_schema_problems(self.schema)
+        incomplete = [name for name in self.schema.names if data[name].isna().any()]
+        if incomplete:
+            problems.append(f"columns {incomplete} have missing values (impute them: imputation.columns)")
+        if problems:
+            raise GeneratorError("privacy: " + "; ".join(problems))
+        histograms = sum(encoder.needs_private_histogram for encoder in encoders)
+        share = budget.statistics_epsilon / histograms if histograms else 0.0
+        rng = np.random.default_rng(secrets.randbits(63))  # the noise is secret: see private_training
+        for encoder in encoders:
+            encoder.fit_private(data[encoder.column.name], share, rng)
+        return share * histograms
 
     def _build_net(self) -> AutoregressiveNet:
         return AutoregressiveNet(
@@ -139,7 +170,7 @@ class AutoregressiveBackend(GeneratorBackend):
             self.encoders, self.net = trained.encoders, trained.net
             return report
         started = time.perf_counter()
-        tokens = self._fit_encoders(data)
+        tokens, statistics_epsilon = self._fit_encoders(data)
         if len(tokens) < 2:
             raise GeneratorError("autoregressive: need at least 2 training rows")
         device = resolve_device(self.config["device"])
@@ -147,10 +178,18 @@ class AutoregressiveBackend(GeneratorBackend):
             torch.manual_seed(self.seed)
             self.net = self._build_net()
         with torch_threads(self.config["threads"]):
-            run = TrainingRun(self.net, tokens, self.config, self.seed, device)
+            run = TrainingRun(self.net, tokens, self.config, self.seed, device, statistics_epsilon)
             report = run.train(progress)
         self.net = run.net.cpu().eval()
         report.seconds = time.perf_counter() - started
+        if "privacy" in report.extra:
+            training = report.extra["privacy"]
+            self.privacy = report.extra["privacy"] = {
+                **self.config["privacy"],
+                "epsilon_spent": statistics_epsilon + training["training_epsilon_spent"],
+                "statistics_epsilon_spent": statistics_epsilon,
+                **training,
+            }
         return report
 
     def sample(
@@ -224,6 +263,7 @@ class AutoregressiveBackend(GeneratorBackend):
             "format_version": FORMAT_VERSION,
             "seed": self.seed,
             "settings": {**self.settings, **{name: self.config[name] for name in MODEL_SHAPE_SETTINGS}},
+            "privacy": self.privacy,
             "columns": [
                 {"name": encoder.column.name, "kind": encoder.kind, "encoder": encoder.state()}
                 for encoder in self.encoders
@@ -251,6 +291,7 @@ class AutoregressiveBackend(GeneratorBackend):
                 f"differ from the schema's {schema.names}"
             )
         backend = cls(schema, manifest["settings"], manifest["seed"])
+        backend.privacy = manifest.get("privacy")
         backend.encoders = [
             make_encoder(
                 schema.column(saved["name"]),

@@ -16,6 +16,12 @@ token 0 for a missing value, so missingness is modelled like any other value.
 
 ``condition_token`` maps a value a caller wants to fix to its token, and raises
 GeneratorError for a value the model cannot produce.
+
+Under a privacy budget (``fit_private``) nothing is read from the data for free: categories come
+from the schema (every declared one gets a token, none is pooled: the budget, not a count
+threshold, protects rare values), booleans take both values, no column has missing values, and a
+numerical column's layout comes from its declared bounds: every integer when there are at most
+``bins`` of them, otherwise a noisy histogram that spends epsilon (``private_statistics``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from accrete.generator.autoregressive.private_statistics import private_layout
 from accrete.generator.base import GeneratorError
 from accrete.table_schema import ModelColumn
 
@@ -58,6 +65,14 @@ class ColumnEncoder(ABC):
     @abstractmethod
     def fit(self, values: pd.Series) -> ColumnEncoder:
         """Learn the token layout from the training column."""
+
+    needs_private_histogram = False
+    """Whether ``fit_private`` spends epsilon (a number over a wide range) or reads the schema only."""
+
+    @abstractmethod
+    def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> ColumnEncoder:
+        """Learn the token layout under a privacy budget (see the module's docstring), spending
+        ``epsilon`` when ``needs_private_histogram``; ``values`` have no missing value."""
 
     @abstractmethod
     def encode(self, values: pd.Series) -> np.ndarray:
@@ -141,6 +156,23 @@ class NumericalEncoder(ColumnEncoder):
         levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
         knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
         self.knots = rest[knot_ranks]
+        return self
+
+    @property
+    def needs_private_histogram(self) -> bool:
+        low, high = self.column.minimum, self.column.maximum
+        return not (self.column.integer and high - low + 1 <= self.bins)
+
+    def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> NumericalEncoder:
+        low, high = self.column.minimum, self.column.maximum
+        self.observed_min, self.observed_max = float(low), float(high)
+        if not self.needs_private_histogram:
+            self.masses = np.arange(low, high + 1, dtype=np.float64)
+            return self
+        numbers = self._floats(values).clip(low, high)
+        self.masses, self.edges, self.knots = private_layout(
+            numbers, low, high, self.bins, KNOTS_PER_BIN, epsilon, rng
+        )
         return self
 
     def _tokens_and_bins(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +308,14 @@ class DatetimeEncoder(NumericalEncoder):
         self.resolution = next(step for step in DATETIME_RESOLUTIONS if np.all(seconds % step == 0))
         return self
 
+    needs_private_histogram = False
+
+    def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> DatetimeEncoder:
+        raise GeneratorError(
+            f"privacy: datetime column {self.column.name!r} has no declared bounds to lay its tokens "
+            "out privately; model it as a number with min and max, or leave it out"
+        )
+
     def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
         seconds = super().decode_numbers(tokens, positions)
         return np.round(seconds / self.resolution) * self.resolution
@@ -351,6 +391,16 @@ class CategoricalEncoder(ColumnEncoder):
         self.has_rare = bool((counts < self.rare_min_count).any())
         return self
 
+    def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> CategoricalEncoder:
+        self.categories = list(self.column.categories)
+        undeclared = sorted(set(values.dropna().astype(str)) - set(self.categories))
+        if undeclared:
+            raise GeneratorError(
+                f"privacy: column {self.column.name!r} holds values its declared categories lack: "
+                f"{undeclared[:5]}"
+            )
+        return self
+
     def encode(self, values: pd.Series) -> np.ndarray:
         codes = pd.Categorical(values, categories=self.categories).codes.astype(np.int64)
         tokens = codes + 1
@@ -411,6 +461,10 @@ class BooleanEncoder(ColumnEncoder):
         tokens = self.encode(values)
         self.has_missing = bool((tokens == MISSING_TOKEN).any())
         self.seen = [bool((tokens == 1).any()), bool((tokens == 2).any())]
+        return self
+
+    def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> BooleanEncoder:
+        self.seen = [True, True]
         return self
 
     def encode(self, values: pd.Series) -> np.ndarray:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from accrete.generator.base import GeneratorError
+from accrete.generator.privacy_budget import PrivacyBudget
 
 
 def _positive_int(value: Any) -> bool:
@@ -46,6 +47,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
         lambda value: value is None or _positive_int(value),
         "a positive integer or null",
     ),
+    # checked in full by PrivacyBudget, which names the bad key
+    "privacy": (None, lambda value: True, "a privacy budget or null"),
 }
 """name -> (default, check, what a valid value is)."""
 MODEL_SHAPE_SETTINGS = ("hidden", "bins", "rare_category_min_count")
@@ -66,4 +69,10 @@ def validate_settings(settings: dict[str, Any]) -> dict[str, Any]:
         if not check(value):
             raise GeneratorError(f"autoregressive: setting {name!r} must be {expected}, got {value!r}")
         config[name] = value
+    if config["privacy"] is not None:
+        config["privacy"] = PrivacyBudget.from_setting(config["privacy"]).as_setting()
+        if config["distributed_processes"] > 1:
+            raise GeneratorError(
+                "autoregressive: privacy trains in one process; set distributed_processes to 1"
+            )
     return config

@@ -15,6 +15,12 @@ a whole one: its weights compete for the best on the same held-out rows. A first
 is not validated: the budget is spent, and its weights, the only trained ones, are the model
 (its validation loss is None). Reading the clock touches no random state: a run that ends before
 its budget (or has none) trains the same weights as it would without the check.
+
+Under a privacy budget (``privacy`` setting) the steps are DP-SGD steps (``private_training``) and
+nothing is held out: every row trains, there is no validation loss, no early stopping and no
+learning-rate decay (choosing weights by their loss on held-out rows would read those rows without
+noise). Training stops when the planned private steps are taken (``privacy_budget``), or on the
+time budget, and the last weights are the model.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import torch
 
 from accrete.generator.autoregressive import process_group
 from accrete.generator.autoregressive.network import AutoregressiveNet, seen_masks
+from accrete.generator.autoregressive.private_training import PrivateSteps
 from accrete.generator.base import FitReport, ProgressCallback
+from accrete.generator.privacy_budget import PrivacyBudget
 
 CONDITION_SHARE = 0.5
 """Share of training rows that also see random conditioned columns (teaches conditional sampling)."""
@@ -63,21 +71,40 @@ class TrainingRun:
         config: dict[str, Any],
         seed: int,
         device: torch.device,
+        statistics_epsilon: float = 0.0,
     ):
+        """``statistics_epsilon``: what the encoder already spent of a privacy budget."""
         self.config = config
         self.device = device
         self.rank, self.world = process_group.rank(), process_group.world_size()
         table = torch.from_numpy(tokens)
         order = torch.randperm(len(table), generator=torch.Generator().manual_seed(seed))
+        budget = config["privacy"]
         validation_rows = min(len(table) - 1, max(1, round(len(table) * config["validation_fraction"])))
+        if budget is not None:
+            validation_rows = 0  # nothing held out under a privacy budget (see the module's docstring)
         self.validation = table[order[:validation_rows]].to(device)
         self.train_rows = table[order[validation_rows:]].to(device)
         self.net = net.to(device)
         self.model = process_group.wrap(self.net, device) if self.world > 1 else self.net
-        if config["compile"] is True or (config["compile"] == "auto" and device.type == "cuda"):
+        compiles = config["compile"] is True or (config["compile"] == "auto" and device.type == "cuda")
+        if compiles and budget is None:
             self.model = torch.compile(self.model)
         # The fused implementation updates all parameters in one kernel.
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config["learning_rate"], fused=True)
+        learning_rate = config["learning_rate"] if budget is None else budget["learning_rate"]
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=learning_rate, fused=True)
+        self.private = (
+            None
+            if budget is None
+            else PrivateSteps(
+                self.net,
+                PrivacyBudget.from_setting(budget),
+                budget["epsilon"] - statistics_epsilon,
+                len(self.train_rows),
+                CONDITION_SHARE,
+                device,
+            )
+        )
         self.shuffle_generator = torch.Generator().manual_seed(seed + 1)
         self.mask_generator = torch.Generator(device=device).manual_seed(seed + 2 + self.rank)
         settings = {k: v for k, v in config.items() if k not in SETTINGS_OUTSIDE_FINGERPRINT}
@@ -117,6 +144,18 @@ class TrainingRun:
                 taken = step + 1
                 break
         return float(total) / taken, taken / steps
+
+    def _train_private_epoch(self, deadline: float | None) -> tuple[float, float]:
+        """An epoch's worth of DP-SGD steps (fewer when the planned steps run out), cut short like
+        ``_train_epoch`` at ``deadline``; the mean loss of the steps taken and their share."""
+        steps = min(self.private.steps_per_epoch, self.private.steps_left)
+        total, taken = 0.0, steps
+        for step in range(steps):
+            total += self.private.step(self.train_rows, self.mask_generator, self.optimizer)
+            if deadline is not None and step + 1 < steps and time.perf_counter() >= deadline:
+                taken = step + 1
+                break
+        return total / taken, taken / steps
 
     def _validation_loss(self) -> float:
         columns = self.validation.shape[1]
@@ -177,17 +216,23 @@ class TrainingRun:
             "validation_seconds": 0.0,
             "last_epoch_fraction": 1.0,
             "stopped_by": "",
+            "private_steps": 0,
         }
         if restored is not None:  # a checkpoint written before a key existed keeps its default
             run.update({key: restored[key] for key in run if key in restored})
         resumed_from = run["epoch"] if restored is not None else None
+        if self.private is not None:
+            self.private.steps_taken = run["private_steps"]
         budget = self.config["max_seconds"]
+        train_epoch = self._train_epoch if self.private is None else self._train_private_epoch
         while not run["stopped_by"]:
             started = time.perf_counter()
             left = None if budget is None else budget - run["seconds"] - run["validation_seconds"]
-            train_loss, fraction = self._train_epoch(None if left is None else started + left)
+            train_loss, fraction = train_epoch(None if left is None else started + left)
+            if self.private is not None:
+                run["private_steps"] = self.private.steps_taken
             val_loss = None
-            if fraction == 1 or run["epoch"] > 0:
+            if self.private is None and (fraction == 1 or run["epoch"] > 0):
                 validating = time.perf_counter()
                 val_loss = self._validation_loss()
                 run["validation_seconds"] = time.perf_counter() - validating
@@ -233,6 +278,7 @@ class TrainingRun:
                 "resumed_from_epoch": resumed_from,
                 "processes": self.world,
                 "parameters": sum(parameter.numel() for parameter in self.net.parameters()),
+                **({} if self.private is None else {"privacy": self.private.summary()}),
             },
         )
 
@@ -242,6 +288,8 @@ class TrainingRun:
             group["lr"] *= LEARNING_RATE_DECAY
 
     def _stopping_rule(self, run: dict[str, Any]) -> str:
+        if self.private is not None and self.private.steps_left == 0:
+            return "privacy_budget"
         if run["last_epoch_fraction"] < 1:  # the budget cut the epoch short, in every process alike
             return "max_seconds"
         if run["epoch"] >= self.config["epochs"]:
