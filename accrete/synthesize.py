@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from accrete.generator.base import FitReport, GeneratorError
+from accrete.generator.base import FitReport, GeneratorBackend, GeneratorError
 from accrete.rules.rule_bound import rule_bound_generator
 from accrete.spec import DatasetSpec
 from accrete.synthetic.sample import conform_to_schema, draw_rows_keeping_rules
@@ -32,13 +32,16 @@ class Synthesis:
     fit: FitReport
     redrawn: dict[str, int]
     """Per business rule, how many sampled rows broke it and were drawn again (empty without rules)."""
+    generator: GeneratorBackend
+    """The fitted generator (under the spec's rules), to draw more rows from."""
 
 
 def fit_and_sample(spec: DatasetSpec, data: Path | str, rows: int, seed: int | None = None) -> Synthesis:
     """Fit ``spec``'s generator on the file ``data`` and sample ``rows`` rows as the spec asks.
 
     ``seed`` seeds both the fit and the sampling (None: the spec's ``generator.seed``); the same
-    seed gives the same rows unless the fit is cut short by its time budget (``max_seconds``).
+    seed gives the same rows unless the fit is cut short by its time budget (``max_seconds``) or
+    trains under ``generator.privacy`` (whose noise is secret, never drawn from the seed).
     TableFileError: the file cannot be read as the spec describes it. GeneratorError: fewer than
     one row asked for, or a generator that cannot fit or honour the spec (a bad setting, an
     impossible condition).
@@ -54,7 +57,7 @@ def fit_and_sample(spec: DatasetSpec, data: Path | str, rows: int, seed: int | N
     report = generator.fit(training[schema.names])
     asked = spec.synthetic.model_copy(update={"rows": rows})  # its conditions, rebalancing, fairness
     drawn, redrawn = draw_rows_keeping_rules(generator, asked, seed)
-    return Synthesis(conform_to_schema(drawn, schema).reset_index(drop=True), report, redrawn)
+    return Synthesis(conform_to_schema(drawn, schema).reset_index(drop=True), report, redrawn, generator)
 
 
 def synthesize(spec: DatasetSpec, data: Path | str, rows: int, seed: int | None = None) -> pd.DataFrame:

@@ -15,6 +15,10 @@ from assets.asset_keys import DatasetAssetKeys, Group
 from assets.metadata import png_markdown
 from resources import DuckDBWarehouse
 
+PRIORITY_TAG = "dagster/priority"
+MONITOR_PRIORITY = -1
+"""Below every other step's (0): the monitor takes the gpu pool after the generator."""
+
 
 def build_collapse_monitor_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     keys = DatasetAssetKeys(spec.name)
@@ -28,6 +32,9 @@ def build_collapse_monitor_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         group_name=Group.MONITOR,
         kinds={"pytorch" if spec.generator.backend == "autoregressive" else "sdv", "python"},
         pool="gpu",
+        # evidence beside the release path: when both wait for the gpu pool, the generator (and with
+        # it the synthetic table, its gates and the mix) goes first
+        op_tags={PRIORITY_TAG: str(MONITOR_PRIORITY)},
         description=(
             f"Why {spec.name}'s synthetic rows are added to the real data and never replace it: "
             f"{monitor.generations} generations of train, sample, retrain on a {monitor.training_rows:,}-row "

@@ -116,6 +116,17 @@ def test_every_stage_materializes_with_metadata(pipeline):
     )
 
 
+def test_the_generator_takes_the_gpu_pool_before_the_collapse_monitor(pipeline):
+    """Both wait for the one gpu slot once the dbt step is done: the release path goes first."""
+    result = pipeline[3]
+    started = {
+        event.step_key: index
+        for index, event in enumerate(result.all_events)
+        if event.event_type_value == "STEP_START"
+    }
+    assert started["adult_generator"] < started["adult_collapse_monitor"]
+
+
 def test_cleaning_imputation_and_holdout(pipeline):
     accrete_home = pipeline[0]
     # the test batch's "<=50K." labels are mapped to the spec's categories

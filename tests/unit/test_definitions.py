@@ -74,6 +74,10 @@ def test_warehouse_steps_share_one_pool_and_training_has_the_gpu():
         assert graph.get(dg.AssetKey(name)).pools == {"duckdb"}, name
     tags = graph.get(dg.AssetKey("adult_generator")).assets_def.op.tags
     assert "nvidia.com/gpu" in str(tags["dagster-k8s/config"])
+    # the collapse monitor shares the pool, after the generator whenever both wait for it
+    assert graph.get(dg.AssetKey("adult_collapse_monitor")).pools == {"gpu"}
+    monitor = graph.get(dg.AssetKey("adult_collapse_monitor")).assets_def.op.tags
+    assert int(monitor["dagster/priority"]) < int(tags.get("dagster/priority", 0))
 
 
 def test_each_dataset_has_its_own_dbt_step_and_pipeline_job():
