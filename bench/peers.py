@@ -137,8 +137,9 @@ def _cell(value: Any, spec: str, width: int) -> str:
 
 
 def print_table(dataset: str, entries: dict[str, dict[str, Any]]) -> None:
-    """One dataset's arms with the ceiling, and Accrete's fit time and sampling speed over each arm's."""
-    ours = entries.get("accrete", {})
+    """One dataset's arms with the ceiling, and Accrete's fit time and sampling speed over each arm's
+    (over a private arm's: Accrete's at the same epsilon)."""
+    base = entries.get("accrete", {})
     metric = next((e.get("tstr_metric") for e in entries.values() if e.get("tstr_metric")), "")
     header = (
         f"{'system':<26}{'fit s':>9}{'ours/this':>10}{'rows/s':>10}{'ours/this':>10}{'quality':>9}"
@@ -148,6 +149,8 @@ def print_table(dataset: str, entries: dict[str, dict[str, Any]]) -> None:
     print(header)
     print("-" * len(header))
     for label, entry in entries.items():
+        # a private arm is compared with Accrete's arm at the same epsilon
+        ours = entries.get("accrete" + label[label.index(" eps=") :], {}) if " eps=" in label else base
         if "quality" not in entry:
             print(f"{label:<26}failed (exit {entry.get('exit_code')})")
             continue
@@ -168,9 +171,13 @@ def _arms(results: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
     prefix = f"{dataset}/"
     arms = {key[len(prefix) :]: value for key, value in results.items() if key.startswith(prefix)}
     order = [*SYSTEMS, "real (ceiling)"]
-    return dict(
-        sorted(arms.items(), key=lambda item: (order.index(item[0]) if item[0] in order else 99, item[0]))
-    )
+
+    def position(item: tuple[str, dict[str, Any]]) -> tuple[int, str, float]:
+        label, entry = item
+        epsilon = (entry.get("privacy") or {}).get("epsilon", 0.0)
+        return (order.index(label) if label in order else 99, label.split(" ")[0], epsilon)
+
+    return dict(sorted(arms.items(), key=position))
 
 
 def main() -> None:
