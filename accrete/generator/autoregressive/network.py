@@ -51,13 +51,18 @@ class FactorizedHead(nn.Module):
         bias = (self.token.bias + self.token_mask).view(self.blocks, self.block_size)[blocks]
         return torch.baddbmm(bias[:, :, None], weight, hidden[:, :, None]).squeeze(2)
 
+    def block_and_within_logits(
+        self, hidden: torch.Tensor, tokens: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each row's block, the logits of the blocks, and those of the tokens within its block."""
+        blocks = torch.div(tokens, self.block_size, rounding_mode="floor")
+        return blocks, self.block(hidden) + self.block_mask, self.within_logits(hidden, blocks)
+
     def negative_log_likelihood(self, hidden: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """Mean over rows of -log p(token): the block's cross-entropy plus the token's within it."""
-        blocks = torch.div(tokens, self.block_size, rounding_mode="floor")
-        block_logits = (self.block(hidden) + self.block_mask).float()
-        within = self.within_logits(hidden, blocks).float()
-        return functional.cross_entropy(block_logits, blocks) + functional.cross_entropy(
-            within, tokens - blocks * self.block_size
+        blocks, block_logits, within = self.block_and_within_logits(hidden, tokens)
+        return functional.cross_entropy(block_logits.float(), blocks) + functional.cross_entropy(
+            within.float(), tokens - blocks * self.block_size
         )
 
     def log_probabilities(self, hidden: torch.Tensor) -> torch.Tensor:
@@ -96,8 +101,17 @@ class AutoregressiveNet(nn.Module):
         mask = torch.cat([torch.where(allowed, 0.0, float("-inf")) for allowed in allowed_tokens])
         self.register_buffer("logit_mask", mask)
 
+    def column_pre_activation(self, state: torch.Tensor, column: int) -> torch.Tensor:
+        """``column``'s hidden layer before its ReLU."""
+        return state * self.column_gain[column] + self.column_bias[column]
+
     def _column_hidden(self, state: torch.Tensor, column: int) -> torch.Tensor:
-        return functional.relu(state * self.column_gain[column] + self.column_bias[column])
+        return functional.relu(self.column_pre_activation(state, column))
+
+    def head_logits(self, hidden: torch.Tensor, column: int) -> torch.Tensor:
+        """The logits of every token of ``column`` from its hidden layer (an ordinary head)."""
+        start = self.column_starts[column]
+        return self.heads[column](hidden) + self.logit_mask[start : start + self.vocab_sizes[column]]
 
     def _column_logits(self, state: torch.Tensor, column: int) -> torch.Tensor:
         """Logits (up to a constant per row) of every token of ``column``."""
@@ -105,8 +119,14 @@ class AutoregressiveNet(nn.Module):
         head = self.heads[column]
         if isinstance(head, FactorizedHead):
             return head.log_probabilities(hidden)
-        start = self.column_starts[column]
-        return head(hidden) + self.logit_mask[start : start + self.vocab_sizes[column]]
+        return self.head_logits(hidden, column)
+
+    def embedded_states(self, tokens: torch.Tensor, seen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows' token embeddings and, per column, the state that predicts it (the sum of the
+        embeddings of the columns ``seen`` before it, the absent embedding for the others)."""
+        embedded = self.token_embedding(tokens + self.token_offsets)
+        delta = embedded - self.absent_embedding
+        return embedded, self.absent_embedding.sum(0) + torch.bmm(seen, delta)
 
     def forward(self, tokens: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood per row (summed over columns, averaged over rows).
@@ -114,9 +134,7 @@ class AutoregressiveNet(nn.Module):
         ``tokens``: (rows, columns) int64; ``seen``: (rows, columns, columns) float, 1 where
         column j is observed when predicting column t (never t itself).
         """
-        embedded = self.token_embedding(tokens + self.token_offsets)
-        delta = embedded - self.absent_embedding
-        states = self.absent_embedding.sum(0) + torch.bmm(seen, delta)
+        _, states = self.embedded_states(tokens, seen)
         total = tokens.new_zeros((), dtype=torch.float32)
         for column, head in enumerate(self.heads):
             if isinstance(head, FactorizedHead):

@@ -79,47 +79,40 @@ def row_losses_and_gradient_norms(
     norm follows from the activations and their gradients, taken in one backward pass ("ghost
     clipping"). The same forward computation as ``AutoregressiveNet.forward``, with one loss per row.
     """
-    embedded = net.token_embedding(tokens + net.token_offsets)
-    states = net.absent_embedding.sum(0) + torch.bmm(seen, embedded - net.absent_embedding)
+    embedded, states = net.embedded_states(tokens, seen)
     losses = tokens.new_zeros(len(tokens), dtype=torch.float32)
+    # per column its pre-activation and hidden layer; per head output, the output and its column
     pre_activations, hidden_layers, outputs = [], [], []
     for column, head in enumerate(net.heads):
-        pre = states[:, column] * net.column_gain[column] + net.column_bias[column]
+        pre = net.column_pre_activation(states[:, column], column)
         hidden = functional.relu(pre)
         target = tokens[:, column]
         if isinstance(head, FactorizedHead):
-            blocks = torch.div(target, head.block_size, rounding_mode="floor")
-            block_logits = head.block(hidden) + head.block_mask
-            within = head.within_logits(hidden, blocks)
+            blocks, block_logits, within = head.block_and_within_logits(hidden, target)
             losses = losses + functional.cross_entropy(block_logits.float(), blocks, reduction="none")
             losses = losses + functional.cross_entropy(
                 within.float(), target - blocks * head.block_size, reduction="none"
             )
-            outputs.append((block_logits, within))
+            outputs += [(block_logits, column), (within, column)]
         else:
-            start = net.column_starts[column]
-            logits = head(hidden) + net.logit_mask[start : start + net.vocab_sizes[column]]
+            logits = net.head_logits(hidden, column)
             losses = losses + functional.cross_entropy(logits.float(), target, reduction="none")
-            outputs.append((logits,))
+            outputs.append((logits, column))
         pre_activations.append(pre)
         hidden_layers.append(hidden)
-    flat_outputs = [output for pair in outputs for output in pair]
-    gradients = torch.autograd.grad(
-        losses.sum(), [embedded, states, *pre_activations, *flat_outputs], retain_graph=True
+    d_embedded, d_states, *rest = torch.autograd.grad(
+        losses.sum(),
+        [embedded, states, *pre_activations, *(output for output, _ in outputs)],
+        retain_graph=True,
     )
-    d_embedded, d_states = gradients[0], gradients[1]
-    d_pre = torch.stack(gradients[2 : 2 + len(pre_activations)], dim=1)
-    d_outputs = gradients[2 + len(pre_activations) :]
+    d_pre = torch.stack(rest[: len(pre_activations)], dim=1)
     squared = d_embedded.square().sum((1, 2))  # token_embedding: one row per column
     # absent_embedding: every state's sum, less the delta of each column
     squared += (d_states.sum(1, keepdim=True) - d_embedded).square().sum((1, 2))
     squared += (d_pre * states.detach()).square().sum((1, 2)) + d_pre.square().sum((1, 2))  # gain, bias
     hidden_squared = [hidden.detach().square().sum(1) + 1 for hidden in hidden_layers]  # weight, bias
-    position = 0
-    for column, pair in enumerate(outputs):
-        for _ in pair:
-            squared += d_outputs[position].float().square().sum(1) * hidden_squared[column]
-            position += 1
+    for d_output, (_, column) in zip(rest[len(pre_activations) :], outputs, strict=True):
+        squared += d_output.float().square().sum(1) * hidden_squared[column]
     return losses, squared.sqrt()
 
 
