@@ -59,8 +59,6 @@ class PrivacyBudget:
     @classmethod
     def from_setting(cls, value: Any) -> PrivacyBudget:
         """The budget a ``privacy`` mapping describes; GeneratorError names a bad or unknown key."""
-        if isinstance(value, PrivacyBudget):
-            return value
         if not isinstance(value, dict) or "epsilon" not in value:
             raise GeneratorError(
                 f"privacy must be a mapping with at least epsilon, e.g. {{epsilon: 1.0, delta: 1e-5}}, got {value!r}"
@@ -70,7 +68,7 @@ class PrivacyBudget:
         if unknown:
             raise GeneratorError(f"privacy: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
         for name, given in value.items():
-            whole = name in ("epochs", "batch_size")
+            whole = known[name] == "int"  # the field's annotation (a string: postponed annotations)
             valid = isinstance(given, int) if whole else isinstance(given, int | float)
             if isinstance(given, bool) or not valid:
                 expected = "an integer" if whole else "a number"
