@@ -156,7 +156,7 @@ def test_a_private_fit_spends_at_most_its_budget_and_says_how(epsilon, tmp_path)
     assert set(backend.sample(500, seed=1)["plan"]) <= {"basic", "plus", "pro", "enterprise"}
 
 
-def test_a_fit_cut_short_by_its_time_budget_spends_less(monkeypatch):
+def test_a_fit_cut_short_by_its_time_budget_spends_less():
     frame, schema = categorical_table(2_000, 0)
     settings = {"max_seconds": 1e-9, "privacy": {"epsilon": 1.0, **PRIVATE_QUICK}}
     report = AutoregressiveBackend(schema, settings, seed=0).fit(frame)
