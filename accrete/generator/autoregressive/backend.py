@@ -133,8 +133,28 @@ class AutoregressiveBackend(GeneratorBackend):
         else:
             spent = self._fit_encoders_privately(encoders, data)
         self.encoders = modelling_order(encoders, self.config["column_order"])
-        tokens = np.stack([encoder.encode(data[encoder.column.name]) for encoder in self.encoders], axis=1)
-        return tokens, spent
+        if self.config["privacy"] is None:  # which columns equal which is read from the rows
+            self._fit_copies(data)
+        return self._encode(data), spent
+
+    def _fit_copies(self, data: pd.DataFrame) -> None:
+        """Give each number a token per earlier number it often equals (``NumericalEncoder.fit_copies``)."""
+        earlier: dict[str, pd.Series] = {}
+        for encoder in self.encoders:
+            if encoder.kind == "numerical":
+                encoder.fit_copies(data[encoder.column.name], earlier)
+                earlier[encoder.column.name] = data[encoder.column.name]
+
+    def _encode(self, data: pd.DataFrame) -> np.ndarray:
+        """(rows, columns) tokens of ``data``, copy tokens included."""
+        columns = []
+        for encoder in self.encoders:
+            values = data[encoder.column.name]
+            tokens = encoder.encode(values)
+            if encoder.copies:
+                tokens = encoder.with_copy_tokens(tokens, values, [data[name] for name in encoder.copies])
+            columns.append(tokens)
+        return np.stack(columns, axis=1)
 
     def _fit_encoders_privately(self, encoders: list[ColumnEncoder], data: pd.DataFrame) -> float:
         """Lay the tokens out under the privacy budget; the epsilon spent, shared evenly by the

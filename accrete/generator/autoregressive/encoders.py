@@ -6,8 +6,12 @@ token 0 for a missing value, so missingness is modelled like any other value.
 - Numerical: values frequent enough to matter (point masses such as a capital gain of 0)
   get a token each; the rest fall into quantile bins. Decoding a bin draws a position
   within it and maps it through the bin's empirical quantiles, so numbers come back
-  inside their bin with the real within-bin shape; integers are rounded and values are
-  clipped to the schema's bounds.
+  inside their bin with the real within-bin shape; values are rounded to the column's step
+  (the largest power of ten dividing 99.5% of the training values: credit limits in whole ten
+  thousands sample whole ten thousands) and clipped to the schema's bounds. A number that
+  equals an earlier column's number in many rows (a payment equal to last month's bill, a bill
+  carried over unchanged) also gets a token per such column meaning "the same value as that
+  column" (``fit_copies``), so the relation survives exactly rather than as two nearby draws.
 - Datetime: a numerical column of whole seconds since the epoch.
 - Categorical: one token per category seen at least ``rare_min_count`` times; rarer
   values share one pooled token that never decodes to any of them, so a rare real value
@@ -37,9 +41,26 @@ from accrete.generator.base import GeneratorError
 from accrete.table_schema import ModelColumn
 
 MISSING_TOKEN = 0
+NUMBER_STEPS = tuple(10.0**power for power in range(9, -7, -1))
+"""Steps a number column may keep (the largest dividing its training values), largest first."""
+STEP_SHARE = 0.995
+"""A column keeps a step when at least this share of its training values are multiples of it (a
+stray value off the grid does not make every sampled value ragged)."""
 OTHER_LABEL = "other"
 KNOTS_PER_BIN = 16
 """Within-bin empirical quantiles stored per numerical bin (the decoder's resolution)."""
+COPY_MIN_SHARE = 0.01
+"""A number equal to an earlier column's number in at least this share of the rows (outside its
+point masses, which are exact already) gets a token copying that column."""
+MAX_COPY_SOURCES = 4
+"""Most earlier columns one number copies (those it equals most often)."""
+
+
+def _multiples_share(values: np.ndarray, counts: np.ndarray, step: float) -> float:
+    """The share of rows (``values`` seen ``counts`` times) that are multiples of ``step``."""
+    quotients = values / step
+    exact = np.abs(quotients - np.round(quotients)) < 1e-9 * np.maximum(1.0, np.abs(quotients))
+    return float(counts[exact].sum() / counts.sum())
 
 
 def _is_missing_value(value: Any) -> bool:
@@ -52,6 +73,8 @@ class ColumnEncoder(ABC):
     kind: str
     places_within_bins = False
     """Whether ``decode`` needs positions within a token's bin (numbers do, labels do not)."""
+    copies: tuple[str, ...] = ()
+    """Earlier columns (in modelling order) whose value this column has a token to copy."""
 
     def __init__(self, column: ModelColumn):
         self.column = column
@@ -126,9 +149,19 @@ class NumericalEncoder(ColumnEncoder):
         self.knots = np.empty((0, KNOTS_PER_BIN + 1))
         self.observed_min = 0.0
         self.observed_max = 0.0
+        self.copies: tuple[str, ...] = ()
+        self.step: float | None = None
+        """Sampled values are multiples of it (None: no rounding)."""
+
+    steps = NUMBER_STEPS
 
     @property
     def vocab_size(self) -> int:
+        return self.first_copy_token + len(self.copies)
+
+    @property
+    def first_copy_token(self) -> int:
+        """The token copying ``copies[0]``; the next copies the next."""
         return 1 + len(self.masses) + len(self.knots)
 
     def _floats(self, values: pd.Series) -> np.ndarray:
@@ -142,6 +175,9 @@ class NumericalEncoder(ColumnEncoder):
             return self
         self.observed_min, self.observed_max = float(present[0]), float(present[-1])
         unique, counts = np.unique(present, return_counts=True)
+        self.step = next(
+            (step for step in self.steps if _multiples_share(unique, counts, step) >= STEP_SHARE), None
+        )
         if len(unique) <= self.bins:
             self.masses = unique
             return self
@@ -158,6 +194,31 @@ class NumericalEncoder(ColumnEncoder):
         self.knots = rest[knot_ranks]
         return self
 
+    def fit_copies(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
+        """Keep as ``copies`` the ``earlier`` numerical columns this one equals, inside its bins, in
+        at least ``COPY_MIN_SHARE`` of the rows (at most ``MAX_COPY_SOURCES``, most often first)."""
+        numbers = self._floats(values)
+        in_bin = self.encode(values) > len(self.masses)
+        shares = {
+            name: float((in_bin & (self._floats(other) == numbers)).mean()) for name, other in earlier.items()
+        }
+        kept = sorted(
+            (name for name, share in shares.items() if share >= COPY_MIN_SHARE), key=lambda n: -shares[n]
+        )
+        self.copies = tuple(kept[:MAX_COPY_SOURCES])
+        return self
+
+    def with_copy_tokens(self, tokens: np.ndarray, values: pd.Series, sources: list[pd.Series]) -> np.ndarray:
+        """``tokens`` (from ``encode``) with each binned value that equals a ``copies`` column's value
+        (``sources``, in the same order) turned into that column's copy token (the first that matches)."""
+        numbers = self._floats(values)
+        unresolved = tokens > len(self.masses)
+        for offset, source in enumerate(sources):
+            same = unresolved & (self._floats(source) == numbers)
+            tokens[same] = self.first_copy_token + offset
+            unresolved &= ~same
+        return tokens
+
     @property
     def needs_private_histogram(self) -> bool:
         low, high = self.column.minimum, self.column.maximum
@@ -166,6 +227,7 @@ class NumericalEncoder(ColumnEncoder):
     def fit_private(self, values: pd.Series, epsilon: float, rng: np.random.Generator) -> NumericalEncoder:
         low, high = self.column.minimum, self.column.maximum
         self.observed_min, self.observed_max = float(low), float(high)
+        self.step = 1.0 if self.column.integer else None  # the schema's, not the data's
         if not self.needs_private_histogram:
             self.masses = np.arange(low, high + 1, dtype=np.float64)
             return self
@@ -212,7 +274,8 @@ class NumericalEncoder(ColumnEncoder):
         repeated for a point mass, the bin's within-bin quantiles for a bin."""
         masses = np.repeat(self.masses[:, None], KNOTS_PER_BIN + 1, axis=1)
         missing = np.full((1, KNOTS_PER_BIN + 1), np.nan)
-        return np.concatenate([missing, masses, self.knots.reshape(-1, KNOTS_PER_BIN + 1)])
+        copied = np.full((len(self.copies), KNOTS_PER_BIN + 1), np.nan)  # filled in by ``decode``
+        return np.concatenate([missing, masses, self.knots.reshape(-1, KNOTS_PER_BIN + 1), copied])
 
     def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Float values (NaN for missing) for ``tokens``: linear between the two knots
@@ -230,7 +293,14 @@ class NumericalEncoder(ColumnEncoder):
         step -= numbers
         step *= scaled
         numbers += step
-        if self.column.integer or self.kind == "datetime":
+        return self._within_schema(numbers)
+
+    def _within_schema(self, numbers: np.ndarray) -> np.ndarray:
+        if self.step is not None:
+            numbers /= self.step
+            np.round(numbers, out=numbers)
+            numbers *= self.step
+        elif self.column.integer:
             np.round(numbers, out=numbers)
         if self.column.minimum is not None or self.column.maximum is not None:
             np.clip(numbers, self.column.minimum, self.column.maximum, out=numbers)
@@ -241,8 +311,19 @@ class NumericalEncoder(ColumnEncoder):
             return numbers.astype(np.int64)
         return numbers
 
-    def decode(self, tokens: np.ndarray, positions: np.ndarray) -> pd.Series | np.ndarray:
-        return self._as_column(self.decode_numbers(tokens, positions))
+    def decode(
+        self, tokens: np.ndarray, positions: np.ndarray, sources: list[np.ndarray] | None = None
+    ) -> pd.Series | np.ndarray:
+        """As ``ColumnEncoder.decode``; a copy token takes its row's value from ``sources``, the
+        decoded ``copies`` columns (needed only when ``tokens`` hold copy tokens)."""
+        numbers = self.decode_numbers(tokens, positions)
+        copied = np.flatnonzero(tokens >= self.first_copy_token)
+        if len(copied):
+            values = np.stack([np.asarray(source, dtype=np.float64)[copied] for source in sources or ()])
+            numbers[copied] = self._within_schema(
+                values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
+            )
+        return self._as_column(numbers)
 
     def condition_values(self, value: Any, num_rows: int) -> pd.Series | np.ndarray:
         self.condition_token(value)
@@ -274,6 +355,8 @@ class NumericalEncoder(ColumnEncoder):
             "knots": self.knots.tolist(),
             "observed_min": self.observed_min,
             "observed_max": self.observed_max,
+            "copies": list(self.copies),
+            "step": self.step,
         }
 
     def restore(self, state: dict[str, Any]) -> NumericalEncoder:
@@ -283,30 +366,25 @@ class NumericalEncoder(ColumnEncoder):
         self.knots = np.asarray(state["knots"], dtype=np.float64).reshape(-1, KNOTS_PER_BIN + 1)
         self.observed_min = float(state["observed_min"])
         self.observed_max = float(state["observed_max"])
+        self.copies = tuple(state.get("copies", ()))  # models saved before copies had none
+        self.step = state.get("step")
         return self
 
 
-DATETIME_RESOLUTIONS = (86_400, 3_600, 60, 1)
+DATETIME_STEPS = (86_400.0, 3_600.0, 60.0, 1.0)
 """Whole days, hours, minutes, seconds: a sampled moment keeps the coarsest the real column has."""
 
 
 class DatetimeEncoder(NumericalEncoder):
     """A numerical encoder over whole seconds since the epoch; keeps the column's time zone and its
-    resolution (a column of whole hours samples whole hours)."""
+    step (a column of whole hours samples whole hours)."""
 
     kind = "datetime"
+    steps = DATETIME_STEPS
 
     def __init__(self, column: ModelColumn, bins: int):
         super().__init__(column, bins)
         self.timezone: str | None = None
-        self.resolution = 1
-
-    def fit(self, values: pd.Series) -> DatetimeEncoder:
-        super().fit(values)
-        seconds = self._floats(values)
-        seconds = seconds[~np.isnan(seconds)]
-        self.resolution = next(step for step in DATETIME_RESOLUTIONS if np.all(seconds % step == 0))
-        return self
 
     needs_private_histogram = False
 
@@ -315,10 +393,6 @@ class DatetimeEncoder(NumericalEncoder):
             f"privacy: datetime column {self.column.name!r} has no declared bounds to lay its tokens "
             "out privately; model it as a number with min and max, or leave it out"
         )
-
-    def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        seconds = super().decode_numbers(tokens, positions)
-        return np.round(seconds / self.resolution) * self.resolution
 
     def _floats(self, values: pd.Series) -> np.ndarray:
         moments = pd.to_datetime(pd.Series(values), errors="coerce")
@@ -340,12 +414,13 @@ class DatetimeEncoder(NumericalEncoder):
         return super().condition_token(self._floats(pd.Series([value]))[0])
 
     def state(self) -> dict[str, Any]:
-        return {**super().state(), "timezone": self.timezone, "resolution": self.resolution}
+        return {**super().state(), "timezone": self.timezone}
 
     def restore(self, state: dict[str, Any]) -> DatetimeEncoder:
         super().restore(state)
         self.timezone = state["timezone"]
-        self.resolution = int(state.get("resolution", 1))
+        if "resolution" in state:  # models saved before numbers had steps
+            self.step = float(state["resolution"])
         return self
 
 

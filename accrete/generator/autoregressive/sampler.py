@@ -59,17 +59,27 @@ def sample_rows(
     with torch_threads(1):
         tokens = sample_tokens(net, num_rows, fixed, generator, workers, combinations).numpy()
 
+    decoded: dict[str, Any] = {}
+
     def decode(position: int) -> pd.Series | np.ndarray:
         encoder = encoders[position]
         if encoder.column.name in conditions:
             return encoder.condition_values(conditions[encoder.column.name], num_rows)
-        within_bins = None
-        if encoder.places_within_bins:
-            within_bins = np.random.default_rng([seed, position]).random(num_rows, dtype=np.float32)
-        return encoder.decode(tokens[position], within_bins)
+        if not encoder.places_within_bins:
+            return encoder.decode(tokens[position], None)
+        within_bins = np.random.default_rng([seed, position]).random(num_rows, dtype=np.float32)
+        copied = [decoded[source] for source in encoder.copies]  # decoded before: see below
+        return encoder.decode(tokens[position], within_bins, copied)
 
-    with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL: numbers decode in parallel
-        decoded = dict(zip(index, pool.map(decode, range(len(encoders))), strict=True))
+    # numpy releases the GIL: numbers decode in parallel, then those copying earlier ones, in order
+    copying = [position for position, encoder in enumerate(encoders) if encoder.copies]
+    independent = [position for position in range(len(encoders)) if position not in copying]
+    with ThreadPoolExecutor(workers) as pool:
+        decoded |= zip(
+            [encoders[p].column.name for p in independent], pool.map(decode, independent), strict=True
+        )
+    for position in copying:
+        decoded[encoders[position].column.name] = decode(position)
     columns = {name: decoded[name] for name in names}
     return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
 

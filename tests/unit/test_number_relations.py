@@ -1,0 +1,91 @@
+"""Exact relations between numbers survive generation: a value equal to an earlier column's
+(copy tokens) and the column's step (round amounts stay round)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accrete.generator.autoregressive.backend import AutoregressiveBackend
+from accrete.generator.autoregressive.encoders import NumericalEncoder
+from accrete.table_schema import ModelColumn, TableSchema
+
+FAST = {"epochs": 15, "batch_size": 256, "learning_rate": 0.01, "max_seconds": None, "patience": 15}
+SCHEMA = TableSchema(
+    (
+        ModelColumn("bill", "numerical", integer=True, minimum=0),
+        ModelColumn("payment", "numerical", integer=True, minimum=0),
+        ModelColumn("limit", "numerical", integer=True, minimum=0),
+    )
+)
+
+
+def _bills(rows: int = 4_000) -> pd.DataFrame:
+    """Bills; 40% of payments pay the whole bill, the rest part of it; limits in whole thousands
+    but for one stray limit."""
+    rng = np.random.default_rng(0)
+    bill = rng.lognormal(9, 1, rows).round()
+    payment = np.where(rng.random(rows) < 0.4, bill, (bill * rng.uniform(0.01, 0.9, rows)).round())
+    limit = rng.integers(10, 500, rows) * 1_000
+    limit[0] = 12_345
+    return pd.DataFrame({"bill": bill, "payment": payment, "limit": limit}).astype("int64")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    data = _bills()
+    generator = AutoregressiveBackend(SCHEMA, FAST, seed=3)
+    generator.fit(data)
+    return generator, data
+
+
+def test_a_payment_equal_to_the_bill_is_kept_as_a_copy(fitted):
+    generator, data = fitted
+    payment = next(encoder for encoder in generator.encoders if encoder.column.name == "payment")
+    assert payment.copies == ("bill",)
+    rows = generator.sample(4_000, seed=1)
+    real_share = (data.payment == data.bill).mean()
+    assert abs((rows.payment == rows.bill).mean() - real_share) < 0.05
+    assert (rows.payment[rows.payment != rows.bill] < rows.bill[rows.payment != rows.bill]).mean() > 0.8
+
+
+def test_a_column_equal_to_none_before_it_copies_nothing(fitted):
+    generator, _ = fitted
+    copies = {encoder.column.name: encoder.copies for encoder in generator.encoders}
+    assert copies["bill"] == () and copies["limit"] == ()
+
+
+def test_a_copy_follows_a_conditioned_source(fitted):
+    generator, _ = fitted
+    rows = generator.sample(2_000, conditions={"bill": 20_000}, seed=2)
+    assert (rows.bill == 20_000).all()
+    assert 0.2 < (rows.payment == 20_000).mean() < 0.6
+
+
+def test_round_amounts_stay_round_despite_a_stray_value(fitted):
+    generator, _ = fitted
+    rows = generator.sample(4_000, seed=4)
+    assert (rows.limit % 1_000 == 0).all()
+    assert rows.limit.between(10_000, 499_000).all()
+
+
+def test_copies_and_steps_survive_save_and_load(fitted, tmp_path):
+    generator, _ = fitted
+    generator.save(tmp_path)
+    loaded = AutoregressiveBackend.load(tmp_path, SCHEMA)
+    assert loaded.sample(1_000, seed=5).equals(generator.sample(1_000, seed=5))
+
+
+@pytest.mark.parametrize(
+    ("values", "step"),
+    [
+        ([0.25, 1.5, 3.75, 10.0], 0.01),
+        ([100.0, 2_500.0, 7_000.0], 100.0),
+        ([1.0, 2.0, 3.0], 1.0),
+        ([np.pi, np.e], None),
+    ],
+)
+def test_the_step_is_the_largest_power_of_ten_dividing_the_values(values, step):
+    encoder = NumericalEncoder(ModelColumn("x", "numerical"), bins=4).fit(pd.Series(values * 50))
+    assert encoder.step == step
