@@ -54,7 +54,7 @@ FLIGHTS_CATEGORICAL = ("carrier", "tailnum", "origin", "dest", "flight")
 SAMPLE_ROWS = {("adult", "autoregressive"): 500_000, ("flights", "autoregressive"): 100_000}
 """Rows drawn to time sampling (others: SDV_SAMPLE_ROWS)."""
 SDV_SAMPLE_ROWS = 20_000
-SAMPLE_REPEATS = 3
+SAMPLE_REPEATS = 5
 """Sampling is timed this many times (different seeds); the median counts, the first draw is scored."""
 SDV_DEFAULT_EPOCHS = 300
 """TVAE's and CTGAN's default number of epochs in SDV 2.0."""
