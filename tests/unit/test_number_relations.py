@@ -89,3 +89,12 @@ def test_copies_and_steps_survive_save_and_load(fitted, tmp_path):
 def test_the_step_is_the_largest_power_of_ten_dividing_the_values(values, step):
     encoder = NumericalEncoder(ModelColumn("x", "numerical"), bins=4).fit(pd.Series(values * 50))
     assert encoder.step == step
+
+
+def test_a_frequent_value_off_the_grid_keeps_the_step_from_rounding_it():
+    """5.0 is 0.4% of the rows, a point mass with 400 bins; every other value is a whole hundred."""
+    values = pd.Series([5.0] * 4 + [float(v) for v in range(100, 100_100, 100)])
+    encoder = NumericalEncoder(ModelColumn("x", "numerical"), bins=400).fit(values)
+    assert encoder.masses.tolist() == [5.0] and encoder.step == 1.0
+    tokens = encoder.encode(pd.Series([5.0]))
+    assert encoder.decode(tokens, np.array([0.5])).tolist() == [5.0]

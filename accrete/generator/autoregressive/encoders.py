@@ -7,8 +7,8 @@ token 0 for a missing value, so missingness is modelled like any other value.
   get a token each; the rest fall into quantile bins. Decoding a bin draws a position
   within it and maps it through the bin's empirical quantiles, so numbers come back
   inside their bin with the real within-bin shape; values are rounded to the column's step
-  (the largest power of ten dividing 99.5% of the training values: credit limits in whole ten
-  thousands sample whole ten thousands) and clipped to the schema's bounds. A number that
+  (the largest power of ten dividing 99.5% of the training values and every point mass: credit
+  limits in whole ten thousands sample whole ten thousands) and clipped to the schema's bounds. A number that
   equals an earlier column's number in many rows (a payment equal to last month's bill, a bill
   carried over unchanged) also gets a token per such column meaning "the same value as that
   column" (``fit_copies``), so the relation survives exactly rather than as two nearby draws.
@@ -60,7 +60,7 @@ def _multiples_share(values: np.ndarray, counts: np.ndarray, step: float) -> flo
     """The share of rows (``values`` seen ``counts`` times) that are multiples of ``step``."""
     quotients = values / step
     exact = np.abs(quotients - np.round(quotients)) < 1e-9 * np.maximum(1.0, np.abs(quotients))
-    return float(counts[exact].sum() / counts.sum())
+    return float(counts[exact].sum() / counts.sum()) if len(values) else 1.0
 
 
 def _is_missing_value(value: Any) -> bool:
@@ -175,11 +175,9 @@ class NumericalEncoder(ColumnEncoder):
             return self
         self.observed_min, self.observed_max = float(present[0]), float(present[-1])
         unique, counts = np.unique(present, return_counts=True)
-        self.step = next(
-            (step for step in self.steps if _multiples_share(unique, counts, step) >= STEP_SHARE), None
-        )
         if len(unique) <= self.bins:
             self.masses = unique
+            self.step = self._step(unique, counts)
             return self
         self.masses = unique[counts >= len(present) / self.bins]
         rest = present[~np.isin(present, self.masses)]
@@ -192,7 +190,17 @@ class NumericalEncoder(ColumnEncoder):
         levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
         knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
         self.knots = rest[knot_ranks]
+        self.step = self._step(unique, counts)
         return self
+
+    def _step(self, unique: np.ndarray, counts: np.ndarray) -> float | None:
+        """The largest of ``steps`` dividing ``STEP_SHARE`` of the values and every point mass (a
+        point mass decodes exactly)."""
+        for step in self.steps:
+            masses_on_grid = _multiples_share(self.masses, np.ones(len(self.masses)), step) == 1.0
+            if masses_on_grid and _multiples_share(unique, counts, step) >= STEP_SHARE:
+                return step
+        return None
 
     def fit_copies(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
         """Keep as ``copies`` the ``earlier`` numerical columns this one equals, inside its bins, in
