@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from accrete.generator.autoregressive.backend import AutoregressiveBackend
-from accrete.generator.autoregressive.encoders import NumericalEncoder
+from accrete.generator.autoregressive.encoders import DatetimeEncoder, NumericalEncoder
 from accrete.table_schema import ModelColumn, TableSchema
 
 FAST = {"epochs": 15, "batch_size": 256, "learning_rate": 0.01, "max_seconds": None, "patience": 15}
@@ -50,10 +50,9 @@ def test_a_payment_equal_to_the_bill_is_kept_as_a_copy(fitted):
     assert (rows.payment[rows.payment != rows.bill] < rows.bill[rows.payment != rows.bill]).mean() > 0.8
 
 
-def test_a_column_equal_to_none_before_it_copies_nothing(fitted):
+def test_a_column_equal_to_no_earlier_one_copies_nothing(fitted):
     generator, _ = fitted
-    copies = {encoder.column.name: encoder.copies for encoder in generator.encoders}
-    assert copies["bill"] == () and copies["limit"] == ()
+    assert next(encoder for encoder in generator.encoders if encoder.column.name == "limit").copies == ()
 
 
 def test_a_copy_follows_a_conditioned_source(fitted):
@@ -75,6 +74,34 @@ def test_copies_and_steps_survive_save_and_load(fitted, tmp_path):
     generator.save(tmp_path)
     loaded = AutoregressiveBackend.load(tmp_path, SCHEMA)
     assert loaded.sample(1_000, seed=5).equals(generator.sample(1_000, seed=5))
+
+
+def test_a_copy_of_a_missing_value_is_drawn_from_the_bins_instead():
+    values = pd.Series(np.arange(1_000, dtype=float))
+    encoder = NumericalEncoder(ModelColumn("x", "numerical", integer=True), bins=8).fit(values)
+    encoder.copies = ("source",)
+    tokens = np.full(4, encoder.first_copy_token)
+    decoded = encoder.decode(tokens, np.array([0.1, 0.4, 0.6, 0.9]), [np.array([7.0, np.nan, 8.0, np.nan])])
+    assert decoded[0] == 7 and decoded[2] == 8
+    assert 0 <= decoded[1] <= 999 and 0 <= decoded[3] <= 999 and decoded[1] < decoded[3]
+
+
+def test_fractional_steps_decode_to_their_decimals():
+    values = pd.Series(np.random.default_rng(0).integers(0, 10_000, 2_000) / 10)
+    encoder = NumericalEncoder(ModelColumn("x", "numerical"), bins=16).fit(values)
+    decoded = encoder.decode(encoder.encode(values), np.random.default_rng(1).random(len(values)))
+    assert encoder.step == 0.1
+    assert np.array_equal(decoded, np.round(decoded, 1))
+
+
+def test_a_datetime_model_saved_before_steps_keeps_whole_seconds():
+    moments = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta(np.arange(500) * 1.5, unit="s"))
+    column = ModelColumn("at", "datetime")
+    state = DatetimeEncoder(column, bins=8).fit(moments).state()
+    del state["step"]
+    restored = DatetimeEncoder(column, bins=8).restore(state)
+    decoded = restored.decode(restored.encode(moments), np.random.default_rng(0).random(len(moments)))
+    assert (decoded.dt.microsecond == 0).all() and (decoded.dt.nanosecond == 0).all()
 
 
 @pytest.mark.parametrize(

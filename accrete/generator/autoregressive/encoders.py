@@ -42,7 +42,7 @@ from accrete.table_schema import ModelColumn
 
 MISSING_TOKEN = 0
 NUMBER_STEPS = tuple(10.0**power for power in range(9, -7, -1))
-"""Steps a number column may keep (the largest dividing its training values), largest first."""
+"""Steps a number column may keep, largest first (``NumericalEncoder._step`` picks one)."""
 STEP_SHARE = 0.995
 """A column keeps a step when at least this share of its training values are multiples of it (a
 stray value off the grid does not make every sampled value ragged)."""
@@ -304,7 +304,9 @@ class NumericalEncoder(ColumnEncoder):
         return self._within_schema(numbers)
 
     def _within_schema(self, numbers: np.ndarray) -> np.ndarray:
-        if self.step is not None:
+        if self.step is not None and self.step < 1:  # by decimals: 2.8 stays 2.8, not 2.8000000000000003
+            np.round(numbers, int(round(-np.log10(self.step))), out=numbers)
+        elif self.step is not None:
             numbers /= self.step
             np.round(numbers, out=numbers)
             numbers *= self.step
@@ -323,14 +325,20 @@ class NumericalEncoder(ColumnEncoder):
         self, tokens: np.ndarray, positions: np.ndarray, sources: list[np.ndarray] | None = None
     ) -> pd.Series | np.ndarray:
         """As ``ColumnEncoder.decode``; a copy token takes its row's value from ``sources``, the
-        decoded ``copies`` columns (needed only when ``tokens`` hold copy tokens)."""
+        decoded ``copies`` columns (needed only when ``tokens`` hold copy tokens), clipped to the
+        schema's bounds. A copy of a missing value (never seen in training, but not impossible to
+        draw) is drawn from the column's bins instead."""
         numbers = self.decode_numbers(tokens, positions)
         copied = np.flatnonzero(tokens >= self.first_copy_token)
         if len(copied):
             values = np.stack([np.asarray(source, dtype=np.float64)[copied] for source in sources or ()])
-            numbers[copied] = self._within_schema(
-                values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
-            )
+            numbers[copied] = values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
+            if self.column.minimum is not None or self.column.maximum is not None:
+                numbers[copied] = numbers[copied].clip(self.column.minimum, self.column.maximum)
+            lost = copied[np.isnan(numbers[copied])]
+            scaled = positions[lost] * len(self.knots)  # a bin, then the place within it
+            bins = np.minimum(scaled.astype(np.int64), len(self.knots) - 1)
+            numbers[lost] = self.decode_numbers(1 + len(self.masses) + bins, scaled - bins)
         return self._as_column(numbers)
 
     def condition_values(self, value: Any, num_rows: int) -> pd.Series | np.ndarray:
@@ -380,7 +388,7 @@ class NumericalEncoder(ColumnEncoder):
 
 
 DATETIME_STEPS = (86_400.0, 3_600.0, 60.0, 1.0)
-"""Whole days, hours, minutes, seconds: a sampled moment keeps the coarsest the real column has."""
+"""Whole days, hours, minutes, seconds: the steps a datetime column may keep (as a number's)."""
 
 
 class DatetimeEncoder(NumericalEncoder):
@@ -427,8 +435,8 @@ class DatetimeEncoder(NumericalEncoder):
     def restore(self, state: dict[str, Any]) -> DatetimeEncoder:
         super().restore(state)
         self.timezone = state["timezone"]
-        if "resolution" in state:  # models saved before numbers had steps
-            self.step = float(state["resolution"])
+        if self.step is None:  # models saved before numbers had steps: their resolution, or seconds
+            self.step = float(state.get("resolution", 1))
         return self
 
 
