@@ -8,10 +8,11 @@ token 0 for a missing value, so missingness is modelled like any other value.
   within it and maps it through the bin's empirical quantiles, so numbers come back
   inside their bin with the real within-bin shape; values are rounded to the column's step
   (the largest power of ten dividing 99.5% of the training values and every point mass: credit
-  limits in whole ten thousands sample whole ten thousands) and clipped to the schema's bounds. A number that
-  equals an earlier column's number in many rows (a payment equal to last month's bill, a bill
-  carried over unchanged) also gets a token per such column meaning "the same value as that
-  column" (``fit_copies``), so the relation survives exactly rather than as two nearby draws.
+  limits in whole ten thousands sample whole ten thousands) and clipped to the schema's bounds.
+  A number that equals an earlier column's number in many rows (a payment equal to last month's
+  bill, a bill carried over unchanged) also gets a token per such column meaning "the same value
+  as that column" (``fit_copies``), so the relation survives exactly rather than as two nearby
+  draws.
 - Datetime: a numerical column of whole seconds since the epoch.
 - Categorical: one token per category seen at least ``rare_min_count`` times; rarer
   values share one pooled token that never decodes to any of them, so a rare real value
@@ -140,6 +141,7 @@ class NumericalEncoder(ColumnEncoder):
 
     kind = "numerical"
     places_within_bins = True
+    steps = NUMBER_STEPS
 
     def __init__(self, column: ModelColumn, bins: int):
         super().__init__(column)
@@ -149,11 +151,8 @@ class NumericalEncoder(ColumnEncoder):
         self.knots = np.empty((0, KNOTS_PER_BIN + 1))
         self.observed_min = 0.0
         self.observed_max = 0.0
-        self.copies: tuple[str, ...] = ()
         self.step: float | None = None
         """Sampled values are multiples of it (None: no rounding)."""
-
-    steps = NUMBER_STEPS
 
     @property
     def vocab_size(self) -> int:
@@ -177,8 +176,13 @@ class NumericalEncoder(ColumnEncoder):
         unique, counts = np.unique(present, return_counts=True)
         if len(unique) <= self.bins:
             self.masses = unique
-            self.step = self._step(unique, counts)
-            return self
+        else:
+            self._fit_bins(present, unique, counts)
+        self.step = self._step(unique, counts)
+        return self
+
+    def _fit_bins(self, present: np.ndarray, unique: np.ndarray, counts: np.ndarray) -> None:
+        """Point masses for the frequent values, quantile bins and their knots for the rest."""
         self.masses = unique[counts >= len(present) / self.bins]
         rest = present[~np.isin(present, self.masses)]
         bin_count = max(1, self.bins - len(self.masses))
@@ -190,8 +194,6 @@ class NumericalEncoder(ColumnEncoder):
         levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
         knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
         self.knots = rest[knot_ranks]
-        self.step = self._step(unique, counts)
-        return self
 
     def _step(self, unique: np.ndarray, counts: np.ndarray) -> float | None:
         """The largest of ``steps`` dividing ``STEP_SHARE`` of the values and every point mass (a
@@ -312,6 +314,9 @@ class NumericalEncoder(ColumnEncoder):
             numbers *= self.step
         elif self.column.integer:
             np.round(numbers, out=numbers)
+        return self._clipped(numbers)
+
+    def _clipped(self, numbers: np.ndarray) -> np.ndarray:
         if self.column.minimum is not None or self.column.maximum is not None:
             np.clip(numbers, self.column.minimum, self.column.maximum, out=numbers)
         return numbers
@@ -332,9 +337,9 @@ class NumericalEncoder(ColumnEncoder):
         copied = np.flatnonzero(tokens >= self.first_copy_token)
         if len(copied):
             values = np.stack([np.asarray(source, dtype=np.float64)[copied] for source in sources or ()])
-            numbers[copied] = values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
-            if self.column.minimum is not None or self.column.maximum is not None:
-                numbers[copied] = numbers[copied].clip(self.column.minimum, self.column.maximum)
+            numbers[copied] = self._clipped(
+                values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
+            )
             lost = copied[np.isnan(numbers[copied])]
             scaled = positions[lost] * len(self.knots)  # a bin, then the place within it
             bins = np.minimum(scaled.astype(np.int64), len(self.knots) - 1)
