@@ -78,8 +78,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One pytest worker per core (pytest-xdist); --dist loadscope keeps each module's tests, and the
+# fixtures they share, on one worker. TEST_WORKERS=0 runs every test in one process, one at a time.
+TEST_WORKERS ?= $(shell $(BIN)/python -c "import os; print(len(os.sched_getaffinity(0)))")
+
 test: dbt-manifest lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # torch pinned on every line: any other version pulls gigabytes of CUDA packages; mostlyai-engine
 # --no-deps: its tabular path needs only the `bench` extra, not its language-model stack
