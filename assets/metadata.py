@@ -13,15 +13,22 @@ from accrete.warehouse import column_types, row_count
 PREVIEW_ROWS = 5
 
 
-def table_metadata(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
-    """``dagster/row_count``, ``dagster/column_schema``, the table name and a preview."""
+def table_shape(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
+    """``dagster/row_count`` and ``dagster/column_schema``."""
     types = column_types(connection, table)
-    preview = connection.execute(f"select * from {table} limit {PREVIEW_ROWS}").df()
     return {
         "dagster/row_count": row_count(connection, table),
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name=name, type=kind) for name, kind in types.items()]
         ),
+    }
+
+
+def table_metadata(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
+    """``table_shape``, the table name and a preview."""
+    preview = connection.execute(f"select * from {table} limit {PREVIEW_ROWS}").df()
+    return {
+        **table_shape(connection, table),
         "dagster/table_name": table,
         "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
     }

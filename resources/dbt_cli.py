@@ -9,7 +9,7 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from packaging.version import Version
 
 
@@ -34,9 +34,9 @@ class AccreteDbtCli(DbtCliResource):
 
     artifacts_dir: str
 
-    def build(self, context: dg.AssetExecutionContext):
-        """``dbt build`` of the models ``context`` selects, streaming its events."""
-        return self.cli(["build"], context=context, target_path=Path(self.artifacts_dir)).stream()
+    def build(self, context: dg.AssetExecutionContext) -> DbtCliInvocation:
+        """``dbt build`` of the models ``context`` selects, started (its events: ``.stream()``)."""
+        return self.cli(["build"], context=context, target_path=Path(self.artifacts_dir))
 
     @cached_property
     def _cli_version(self) -> Version:

@@ -11,13 +11,16 @@ external assets upstream of the clean table, which no step builds.
 import os
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
+import duckdb
+from dagster_dbt import DagsterDbtCliRuntimeError, DagsterDbtTranslator, DbtProject, dbt_assets
 
 from accrete.spec import DatasetSpec
 from accrete.tables import CLEAN_SCHEMA, REAL_SCHEMA, STAGING_SCHEMA
 from accrete.transform.dbt_models import DAILY_TAG, PARTITION_END, PARTITION_START, RAW_SOURCE, dataset_tag
 from assets.asset_keys import DatasetAssetKeys, Group
+from assets.metadata import table_shape
 from assets.partitions import daily_freshness_policy, partitioned_options
+from resources import DuckDBWarehouse
 from resources.dbt_cli import AccreteDbtCli
 
 GROUP_OF_SCHEMA = {STAGING_SCHEMA: Group.CLEAN, CLEAN_SCHEMA: Group.CLEAN, REAL_SCHEMA: Group.REAL}
@@ -86,10 +89,54 @@ def _dbt_asset_options(project: DbtProject) -> dict:
     }
 
 
-def _built_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
-    """Build the selected models and tests; every model reports its row count and column schema
-    (not dagster-dbt's column lineage: parsing every model's SQL with sqlglot tripled the step)."""
-    yield from dbt.build(context).fetch_row_counts().fetch_column_metadata(with_column_lineage=False)
+def _built_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli, warehouse: DuckDBWarehouse):
+    """Build the selected models and tests; every table built reports its row count and column
+    schema, read in one warehouse connection once dbt has exited (a view reports its schema only:
+    counting the staging view would run its deduplication again).
+
+    Not dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata``: they start a dbt adapter
+    connection per model, which took 6 of the credit step's 13 s (a plain ``dbt build`` takes
+    5.6 s). dbt holds the warehouse file while it runs, so the events are held until it exits,
+    then passed on in their order; after a failed model or test, what was built is still
+    reported, then dbt's error fails the step."""
+    invocation = dbt.build(context)
+    events, failure = [], None
+    try:
+        events.extend(invocation.stream())
+    except DagsterDbtCliRuntimeError as error:
+        failure = error
+    try:
+        yield from _with_table_shapes(context, events, invocation.manifest["nodes"], warehouse)
+    finally:
+        if failure is not None:
+            raise failure
+
+
+def _with_table_shapes(
+    context: dg.AssetExecutionContext, events: list, nodes: dict, warehouse: DuckDBWarehouse
+):
+    """``events`` with each built model's ``table_shape`` added; a model whose shape cannot be read
+    is reported without it, with a warning."""
+    built = [event for event in events if isinstance(event, dg.Output | dg.AssetMaterialization)]
+    shapes: dict[str, dict] = {}
+    if built:
+        with warehouse.connect(read_only=True) as connection:
+            for event in built:
+                node = nodes[event.metadata["unique_id"].text]
+                table = f"{node['schema']}.{node['alias']}"  # unquoted: spec names are plain identifiers
+                try:
+                    shape = table_shape(connection, table)
+                except duckdb.Error as error:
+                    context.log.warning(f"{table}: no row count or column schema ({error})")
+                    continue
+                if node["config"]["materialized"] == "view":
+                    del shape["dagster/row_count"]
+                shapes[node["unique_id"]] = shape
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            shape = shapes.get(event.metadata["unique_id"].text, {})
+            event = event.with_metadata({**event.metadata, **shape})
+        yield event
 
 
 def build_dbt_assets(specs: list[DatasetSpec], project: DbtProject) -> list[dg.AssetsDefinition]:
@@ -109,11 +156,11 @@ def _dataset_dbt_assets(spec: DatasetSpec, options: dict) -> dg.AssetsDefinition
         name=f"{spec.name}_dbt_models",
         **options,
     )
-    def dataset_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
+    def dataset_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli, warehouse: DuckDBWarehouse):
         """Real data made usable: typed and trimmed (staging), rule-checked and imputed with flags
         (clean), accumulated batch by batch without ever dropping one (real), and split into the
         rows generators may learn from and a fixed holdout they never see."""
-        yield from _built_models(context, dbt)
+        yield from _built_models(context, dbt, warehouse)
 
     return dataset_dbt_models
 
@@ -125,12 +172,12 @@ def _daily_dbt_assets(spec: DatasetSpec, options: dict) -> dg.AssetsDefinition:
         **options,
         **partitioned_options(spec),
     )
-    def daily_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli):
+    def daily_dbt_models(context: dg.AssetExecutionContext, dbt: AccreteDbtCli, warehouse: DuckDBWarehouse):
         """Each day of real data made usable: typed, rule-checked, imputed within its day, and
         accumulated; re-running a day replaces that day's rows."""
         days = context.partition_key_range
         os.environ[PARTITION_START], os.environ[PARTITION_END] = days.start, days.end
-        yield from _built_models(context, dbt)
+        yield from _built_models(context, dbt, warehouse)
 
     accumulated, freshness = DatasetAssetKeys(spec.name).accumulated, daily_freshness_policy(spec)
     return daily_dbt_models.map_asset_specs(

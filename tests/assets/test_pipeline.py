@@ -86,6 +86,14 @@ def test_every_stage_materializes_with_metadata(pipeline):
     }
     assert metadata["raw_adult"]["dagster/row_count"].value == 3000
     assert metadata["adult_synthetic"]["dagster/row_count"].value == 1000
+    # dbt models report what the warehouse holds: tables their rows, views their columns only
+    assert metadata["adult_clean"]["dagster/row_count"].value == 3000
+    assert metadata["adult_real_accumulated"]["dagster/row_count"].value == 3000
+    assert "dagster/row_count" not in metadata["adult_real_train"]
+    train_columns = [
+        column.name for column in metadata["adult_real_train"]["dagster/column_schema"].value.columns
+    ]
+    assert {"age", "income", "_row_id", "_batch"} <= set(train_columns)
     lineage = metadata["adult_synthetic"]["dagster/column_lineage"].value
     assert lineage.deps_by_column["age"][0].asset_key == dg.AssetKey("adult_real_train")
     schema_columns = [
