@@ -1,14 +1,18 @@
-"""Exact relations between numbers survive generation: a value equal to an earlier column's
-(copy tokens) and the column's step (round amounts stay round)."""
+"""Relations between numbers survive generation: a value equal to an earlier column's (copy
+tokens), a value close to an earlier column's (offset tokens) and the column's step (round amounts
+stay round)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from accrete.generator.autoregressive.backend import AutoregressiveBackend
+from accrete.generator.autoregressive.backend import FORMAT_VERSION, MANIFEST_FILE, AutoregressiveBackend
 from accrete.generator.autoregressive.encoders import DatetimeEncoder, NumericalEncoder
+from accrete.generator.base import GeneratorError
 from accrete.table_schema import ModelColumn, TableSchema
 
 FAST = {"epochs": 15, "batch_size": 256, "learning_rate": 0.01, "max_seconds": None, "patience": 15}
@@ -125,3 +129,76 @@ def test_a_frequent_value_off_the_grid_keeps_the_step_from_rounding_it():
     assert encoder.masses.tolist() == [5.0] and encoder.step == 1.0
     tokens = encoder.encode(pd.Series([5.0]))
     assert encoder.decode(tokens, np.array([0.5])).tolist() == [5.0]
+
+
+def _balances(rows: int = 4_000) -> pd.DataFrame:
+    """Last month's balance, and this month's: half within 0.5% of it, the rest anywhere."""
+    rng = np.random.default_rng(1)
+    last = rng.lognormal(10, 1, rows).round()
+    close = (last * rng.uniform(0.995, 1.005, rows)).round()
+    now = np.where(rng.random(rows) < 0.5, close, rng.permutation(last))
+    return pd.DataFrame({"last": last, "now": now}).astype("int64")
+
+
+BALANCES = TableSchema(
+    (ModelColumn("last", "numerical", integer=True, minimum=0), ModelColumn("now", "numerical", integer=True))
+)
+
+
+@pytest.fixture(scope="module")
+def balances():
+    data = _balances()
+    generator = AutoregressiveBackend(BALANCES, FAST, seed=3)
+    generator.fit(data)
+    return generator, data
+
+
+def _close_share(rows: pd.DataFrame) -> float:
+    return float(((rows.now - rows["last"]).abs() <= 0.005 * rows["last"]).mean())
+
+
+def test_a_number_close_to_an_earlier_one_keeps_how_often_and_how_close(balances):
+    """Without offset tokens a value within 0.5% of the last balance is drawn within its bin, which is
+    far wider: such rows fall from half to a few percent."""
+    generator, data = balances
+    now = next(encoder for encoder in generator.encoders if encoder.column.name == "now")
+    assert now.near == "last" and len(now.near_knots) > 1
+    rows = generator.sample(4_000, seed=1)
+    assert abs(_close_share(rows) - _close_share(data)) < 0.06
+
+
+def test_an_offset_follows_a_conditioned_source(balances):
+    generator, _ = balances
+    rows = generator.sample(2_000, conditions={"last": 50_000}, seed=2)
+    assert (rows["last"] == 50_000).all()
+    assert 0.35 < _close_share(rows) < 0.65
+
+
+def test_an_offset_from_a_missing_value_is_drawn_from_the_bins_instead(balances):
+    generator, _ = balances
+    now = next(encoder for encoder in generator.encoders if encoder.column.name == "now")
+    tokens = np.full(3, now.first_near_token)
+    sources = [np.array([1_000.0, np.nan, 2_000.0])] * len(now.sources)
+    decoded = now.decode(tokens, np.array([0.2, 0.5, 0.8]), sources)
+    low, high = now.near_knots.min() - 1, now.near_knots.max() + 1  # offsets rounded to whole numbers
+    assert low <= decoded[0] - 1_000 <= high and low <= decoded[2] - 2_000 <= high
+    assert now.observed_min <= decoded[1] <= now.observed_max
+
+
+def test_offsets_survive_save_and_load(balances, tmp_path):
+    generator, _ = balances
+    generator.save(tmp_path)
+    loaded = AutoregressiveBackend.load(tmp_path, BALANCES)
+    assert loaded.sample(1_000, seed=5).equals(generator.sample(1_000, seed=5))
+
+
+def test_a_model_from_a_newer_format_is_refused_by_name(balances, tmp_path):
+    generator, _ = balances
+    generator.save(tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    manifest["format_version"] = FORMAT_VERSION + 1
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(
+        GeneratorError, match=f"format version {FORMAT_VERSION + 1}, written by a newer Accrete"
+    ):
+        AutoregressiveBackend.load(tmp_path, BALANCES)

@@ -35,7 +35,8 @@ from accrete.table_schema import TableSchema
 MODEL_FILE = "model.pt"
 MANIFEST_FILE = "generator.json"
 MODEL_FORMAT = "accrete-autoregressive"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: numbers may hold offset tokens (``NumericalEncoder.fit_near``). ``load`` reads every version up to this one."""
 
 
 def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[ColumnEncoder]:
@@ -134,25 +135,29 @@ class AutoregressiveBackend(GeneratorBackend):
             spent = self._fit_encoders_privately(encoders, data)
         self.encoders = modelling_order(encoders, self.config["column_order"])
         if self.config["privacy"] is None:  # which columns equal which is read from the rows
-            self._fit_copies(data)
+            self._fit_relations(data)
         return self._encode(data), spent
 
-    def _fit_copies(self, data: pd.DataFrame) -> None:
-        """Give each number a token per earlier number it often equals (``NumericalEncoder.fit_copies``)."""
+    def _fit_relations(self, data: pd.DataFrame) -> None:
+        """Give each number a token per earlier number it often equals, and offset tokens from the
+        one it often lies near (``NumericalEncoder.fit_copies``, ``fit_near``)."""
         earlier: dict[str, pd.Series] = {}
         for encoder in self.encoders:
             if encoder.kind == "numerical":
                 encoder.fit_copies(data[encoder.column.name], earlier)
+                encoder.fit_near(data[encoder.column.name], earlier)
                 earlier[encoder.column.name] = data[encoder.column.name]
 
     def _encode(self, data: pd.DataFrame) -> np.ndarray:
-        """(rows, columns) tokens of ``data``, copy tokens included."""
+        """(rows, columns) tokens of ``data``, copy and offset tokens included."""
         columns = []
         for encoder in self.encoders:
             values = data[encoder.column.name]
             tokens = encoder.encode(values)
             if encoder.copies:
                 tokens = encoder.with_copy_tokens(tokens, values, [data[name] for name in encoder.copies])
+            if encoder.near:
+                tokens = encoder.with_near_tokens(tokens, values, data[encoder.near])
             columns.append(tokens)
         return np.stack(columns, axis=1)
 
@@ -303,6 +308,11 @@ class AutoregressiveBackend(GeneratorBackend):
         if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
             raise GeneratorError(
                 f"autoregressive: {directory / MANIFEST_FILE} is not an Accrete model manifest"
+            )
+        if manifest.get("format_version", 1) > FORMAT_VERSION:
+            raise GeneratorError(
+                f"autoregressive: {directory} holds a model of format version {manifest['format_version']}, "
+                f"written by a newer Accrete; this one reads versions up to {FORMAT_VERSION}: upgrade it"
             )
         saved_names = [column["name"] for column in manifest["columns"]]  # in modelling order
         if sorted(saved_names) != sorted(schema.names):

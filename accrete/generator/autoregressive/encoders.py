@@ -12,7 +12,9 @@ token 0 for a missing value, so missingness is modelled like any other value.
   A number that equals an earlier column's number in many rows (a payment equal to last month's
   bill, a bill carried over unchanged) also gets a token per such column meaning "the same value
   as that column" (``fit_copies``), so the relation survives exactly rather than as two nearby
-  draws.
+  draws. A number that often lies close to one earlier column's number (this month's bill against
+  last month's) gets tokens for the offset from it, in quantile bins of the offsets (``fit_near``),
+  so closeness survives at the offsets' resolution rather than its own bin's.
 - Datetime: a numerical column of whole seconds since the epoch.
 - Categorical: one token per category seen at least ``rare_min_count`` times; rarer
   values share one pooled token that never decodes to any of them, so a rare real value
@@ -55,6 +57,35 @@ COPY_MIN_SHARE = 0.01
 point masses, which are exact already) gets a token copying that column."""
 MAX_COPY_SOURCES = 4
 """Most earlier columns one number copies (those it equals most often)."""
+NEAR_BINS = 16
+"""Quantile bins of the offset from the earlier column a number lies near (``fit_near``)."""
+NEAR_MIN_SHARE = 0.1
+"""A number lies near an earlier column when at least this share of all its rows are binned values
+(not point masses, not copies) within ``NEAR_WIDTH_SHARE`` of their bin's width of that column's value."""
+NEAR_WIDTH_SHARE = 0.1
+"""How close "near" is, as a share of the width of the value's own bin."""
+
+
+def _quantile_bins(ordered: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges cutting sorted ``ordered`` values into ``count`` equal-count bins (fewer when values
+    repeat), and each bin's ``KNOTS_PER_BIN + 1`` within-bin quantiles."""
+    cut_ranks = (np.arange(1, count) * len(ordered)) // count
+    edges = np.unique(ordered[cut_ranks])
+    edges = edges[edges > ordered[0]]  # a cut at the smallest value would leave the first bin empty
+    bin_of = np.searchsorted(edges, ordered, side="right")
+    starts = np.searchsorted(bin_of, np.arange(len(edges) + 1), side="left")
+    ends = np.searchsorted(bin_of, np.arange(len(edges) + 1), side="right")
+    levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
+    knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
+    return edges, ordered[knot_ranks]
+
+
+def _interpolate(knots: np.ndarray, rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Values linear between the two of ``knots[rows]`` around each of ``positions`` in [0, 1)."""
+    scaled = positions * KNOTS_PER_BIN
+    segment = np.minimum(scaled.astype(np.int64), KNOTS_PER_BIN - 1)
+    low = knots[rows, segment]
+    return low + (knots[rows, segment + 1] - low) * (scaled - segment)
 
 
 def _multiples_share(values: np.ndarray, counts: np.ndarray, step: float) -> float:
@@ -76,6 +107,13 @@ class ColumnEncoder(ABC):
     """Whether ``decode`` needs positions within a token's bin (numbers do, labels do not)."""
     copies: tuple[str, ...] = ()
     """Earlier columns (in modelling order) whose value this column has a token to copy."""
+    near: str | None = None
+    """The earlier column whose value plus a small offset this column often is (its offset tokens)."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The earlier columns ``decode`` reads: the copied ones, then the one it lies near."""
+        return self.copies + ((self.near,) if self.near else ())
 
     def __init__(self, column: ModelColumn):
         self.column = column
@@ -153,9 +191,17 @@ class NumericalEncoder(ColumnEncoder):
         self.observed_max = 0.0
         self.step: float | None = None
         """Sampled values are multiples of it (None: no rounding)."""
+        self.near_edges = np.empty(0)
+        self.near_knots = np.empty((0, KNOTS_PER_BIN + 1))
+        """Offset bins from ``near``'s value: edges, and each bin's within-bin quantiles."""
 
     @property
     def vocab_size(self) -> int:
+        return self.first_near_token + len(self.near_knots)
+
+    @property
+    def first_near_token(self) -> int:
+        """The token of the smallest offset from ``near``; the next ones follow."""
         return self.first_copy_token + len(self.copies)
 
     @property
@@ -185,15 +231,7 @@ class NumericalEncoder(ColumnEncoder):
         """Point masses for the frequent values, quantile bins and their knots for the rest."""
         self.masses = unique[counts >= len(present) / self.bins]
         rest = present[~np.isin(present, self.masses)]
-        bin_count = max(1, self.bins - len(self.masses))
-        cut_ranks = (np.arange(1, bin_count) * len(rest)) // bin_count
-        self.edges = np.unique(rest[cut_ranks])
-        bin_of_rest = np.searchsorted(self.edges, rest, side="right")
-        starts = np.searchsorted(bin_of_rest, np.arange(len(self.edges) + 1), side="left")
-        ends = np.searchsorted(bin_of_rest, np.arange(len(self.edges) + 1), side="right")
-        levels = np.linspace(0.0, 1.0, KNOTS_PER_BIN + 1)
-        knot_ranks = starts[:, None] + np.round(levels[None, :] * (ends - starts - 1)[:, None]).astype(int)
-        self.knots = rest[knot_ranks]
+        self.edges, self.knots = _quantile_bins(rest, max(1, self.bins - len(self.masses)))
 
     def _step(self, unique: np.ndarray, counts: np.ndarray) -> float | None:
         """The largest of ``steps`` dividing ``STEP_SHARE`` of the values and every point mass (a
@@ -227,6 +265,42 @@ class NumericalEncoder(ColumnEncoder):
             same = unresolved & (self._floats(source) == numbers)
             tokens[same] = self.first_copy_token + offset
             unresolved &= ~same
+        return tokens
+
+    def _near_offsets(self, tokens: np.ndarray, numbers: np.ndarray, source: np.ndarray) -> np.ndarray:
+        """Offsets from ``source`` of the rows whose ``tokens`` (copies resolved) are bins and whose
+        value lies within ``NEAR_WIDTH_SHARE`` of its bin's width from ``source``'s; NaN elsewhere."""
+        in_bin = (tokens > len(self.masses)) & (tokens < self.first_copy_token)
+        if not in_bin.any():
+            return np.full(len(tokens), np.nan)
+        bins = np.where(in_bin, tokens - 1 - len(self.masses), 0)
+        widths = self.knots[bins, -1] - self.knots[bins, 0]
+        offsets = numbers - source
+        return np.where(in_bin & (np.abs(offsets) < NEAR_WIDTH_SHARE * widths), offsets, np.nan)
+
+    def fit_near(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
+        """Keep as ``near`` the ``earlier`` number (``copies`` already fitted) that this one lies near
+        (see ``NEAR_MIN_SHARE``) in the most rows, if any, and bin the offsets from it."""
+        numbers = self._floats(values)
+        tokens = self.with_copy_tokens(self.encode(values), values, [earlier[name] for name in self.copies])
+        offsets = {
+            name: self._near_offsets(tokens, numbers, self._floats(other)) for name, other in earlier.items()
+        }
+        shares = {name: float((~np.isnan(found)).mean()) for name, found in offsets.items()}
+        best = max(shares, key=shares.get, default=None)
+        if best is None or shares[best] < NEAR_MIN_SHARE:
+            return self
+        self.near = best
+        found = offsets[best]
+        self.near_edges, self.near_knots = _quantile_bins(np.sort(found[~np.isnan(found)]), NEAR_BINS)
+        return self
+
+    def with_near_tokens(self, tokens: np.ndarray, values: pd.Series, source: pd.Series) -> np.ndarray:
+        """``tokens`` (copies resolved) with each binned value near ``near``'s (``source``) turned into
+        the token of its offset."""
+        offsets = self._near_offsets(tokens, self._floats(values), self._floats(source))
+        near = ~np.isnan(offsets)
+        tokens[near] = self.first_near_token + np.searchsorted(self.near_edges, offsets[near], side="right")
         return tokens
 
     @property
@@ -284,8 +358,8 @@ class NumericalEncoder(ColumnEncoder):
         repeated for a point mass, the bin's within-bin quantiles for a bin."""
         masses = np.repeat(self.masses[:, None], KNOTS_PER_BIN + 1, axis=1)
         missing = np.full((1, KNOTS_PER_BIN + 1), np.nan)
-        copied = np.full((len(self.copies), KNOTS_PER_BIN + 1), np.nan)  # filled in by ``decode``
-        return np.concatenate([missing, masses, self.knots.reshape(-1, KNOTS_PER_BIN + 1), copied])
+        relative = np.full((len(self.copies) + len(self.near_knots), KNOTS_PER_BIN + 1), np.nan)  # see decode
+        return np.concatenate([missing, masses, self.knots.reshape(-1, KNOTS_PER_BIN + 1), relative])
 
     def decode_numbers(self, tokens: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """Float values (NaN for missing) for ``tokens``: linear between the two knots
@@ -329,18 +403,25 @@ class NumericalEncoder(ColumnEncoder):
     def decode(
         self, tokens: np.ndarray, positions: np.ndarray, sources: list[np.ndarray] | None = None
     ) -> pd.Series | np.ndarray:
-        """As ``ColumnEncoder.decode``; a copy token takes its row's value from ``sources``, the
-        decoded ``copies`` columns (needed only when ``tokens`` hold copy tokens), clipped to the
-        schema's bounds. A copy of a missing value (never seen in training, but not impossible to
-        draw) is drawn from the column's bins instead."""
+        """As ``ColumnEncoder.decode``; ``sources`` are the decoded ``sources`` columns (needed only
+        when ``tokens`` hold copy or offset tokens). A copy token takes its row's value from the
+        copied column, clipped to the schema's bounds; an offset token adds the offset drawn within
+        its bin to ``near``'s value, kept within the range seen in training and rounded to the step. A copy of, or an offset from, a
+        missing value (never seen in training, but not impossible to draw) is drawn from the
+        column's bins instead."""
         numbers = self.decode_numbers(tokens, positions)
-        copied = np.flatnonzero(tokens >= self.first_copy_token)
-        if len(copied):
-            values = np.stack([np.asarray(source, dtype=np.float64)[copied] for source in sources or ()])
-            numbers[copied] = self._clipped(
-                values[tokens[copied] - self.first_copy_token, np.arange(len(copied))]
-            )
-            lost = copied[np.isnan(numbers[copied])]
+        relative = np.flatnonzero(tokens >= self.first_copy_token)
+        if len(relative):
+            values = np.stack([np.asarray(source, dtype=np.float64)[relative] for source in sources or ()])
+            offset = tokens[relative] >= self.first_near_token
+            source = np.where(offset, len(self.copies), tokens[relative] - self.first_copy_token)
+            found = values[source, np.arange(len(relative))]
+            near_bins = tokens[relative][offset] - self.first_near_token
+            found[offset] += _interpolate(self.near_knots, near_bins, positions[relative][offset])
+            found[offset] = self._within_schema(found[offset].clip(self.observed_min, self.observed_max))
+            found[~offset] = self._clipped(found[~offset])
+            numbers[relative] = found
+            lost = relative[np.isnan(numbers[relative])]
             scaled = positions[lost] * len(self.knots)  # a bin, then the place within it
             bins = np.minimum(scaled.astype(np.int64), len(self.knots) - 1)
             numbers[lost] = self.decode_numbers(1 + len(self.masses) + bins, scaled - bins)
@@ -378,6 +459,9 @@ class NumericalEncoder(ColumnEncoder):
             "observed_max": self.observed_max,
             "copies": list(self.copies),
             "step": self.step,
+            "near": self.near,
+            "near_edges": self.near_edges.tolist(),
+            "near_knots": self.near_knots.tolist(),
         }
 
     def restore(self, state: dict[str, Any]) -> NumericalEncoder:
@@ -389,6 +473,11 @@ class NumericalEncoder(ColumnEncoder):
         self.observed_max = float(state["observed_max"])
         self.copies = tuple(state.get("copies", ()))  # models saved before copies had none
         self.step = state.get("step")
+        self.near = state.get("near")  # models saved before offsets had none
+        self.near_edges = np.asarray(state.get("near_edges", ()), dtype=np.float64)
+        self.near_knots = np.asarray(state.get("near_knots", ()), dtype=np.float64).reshape(
+            -1, KNOTS_PER_BIN + 1
+        )
         return self
 
 

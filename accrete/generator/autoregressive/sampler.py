@@ -68,17 +68,17 @@ def sample_rows(
         if not encoder.places_within_bins:
             return encoder.decode(tokens[position], None)
         within_bins = np.random.default_rng([seed, position]).random(num_rows, dtype=np.float32)
-        copied = [decoded[source] for source in encoder.copies]  # decoded before: see below
-        return encoder.decode(tokens[position], within_bins, copied)
+        sources = [decoded[source] for source in encoder.sources]  # decoded before: see below
+        return encoder.decode(tokens[position], within_bins, sources)
 
-    # numpy releases the GIL: numbers decode in parallel, then those copying earlier ones, in order
-    copying = [position for position, encoder in enumerate(encoders) if encoder.copies]
-    independent = [position for position in range(len(encoders)) if position not in copying]
+    # numpy releases the GIL: numbers decode in parallel, then those reading earlier ones, in order
+    dependent = [position for position, encoder in enumerate(encoders) if encoder.sources]
+    independent = [position for position in range(len(encoders)) if position not in dependent]
     with ThreadPoolExecutor(workers) as pool:
         decoded |= zip(
             [encoders[p].column.name for p in independent], pool.map(decode, independent), strict=True
         )
-    for position in copying:
+    for position in dependent:
         decoded[encoders[position].column.name] = decode(position)
     columns = {name: decoded[name] for name in names}
     return pd.DataFrame(columns, copy=False)  # one block per column: no consolidating copy
