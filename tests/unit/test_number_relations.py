@@ -174,6 +174,15 @@ def test_an_offset_follows_a_conditioned_source(balances):
     assert 0.35 < _close_share(rows) < 0.65
 
 
+def test_a_condition_on_the_column_with_offsets_is_trained_as_its_own_bin(balances):
+    """Training shows a conditioned column as the bin a condition fixes: had it shown offset tokens
+    there, the bin would tell the model "far from the source" and 0.2% of rows would be close."""
+    generator, _ = balances
+    rows = generator.sample(2_000, conditions={"now": 50_000}, seed=2)
+    assert (rows.now == 50_000).all()
+    assert _close_share(rows) > 0.01
+
+
 def test_an_offset_from_a_missing_value_is_drawn_from_the_bins_instead(balances):
     generator, _ = balances
     now = next(encoder for encoder in generator.encoders if encoder.column.name == "now")

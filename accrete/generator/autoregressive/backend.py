@@ -121,8 +121,9 @@ class AutoregressiveBackend(GeneratorBackend):
         self.privacy: dict[str, Any] | None = None
         """What a private fit spent, and how (``private_training``); None: trained without privacy."""
 
-    def _fit_encoders(self, data: pd.DataFrame) -> tuple[np.ndarray, float]:
-        """The training rows as tokens, and the epsilon the encoders spent (0 without privacy)."""
+    def _fit_encoders(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, float]:
+        """The training rows as tokens, as the tokens a condition on each value would fix
+        (``_encode``), and the epsilon the encoders spent (0 without privacy)."""
         encoders = [
             make_encoder(column, self.config["bins"], self.config["rare_category_min_count"])
             for column in self.schema.columns
@@ -136,7 +137,7 @@ class AutoregressiveBackend(GeneratorBackend):
         self.encoders = modelling_order(encoders, self.config["column_order"])
         if self.config["privacy"] is None:  # which columns equal which is read from the rows
             self._fit_relations(data)
-        return self._encode(data), spent
+        return *self._encode(data), spent
 
     def _fit_relations(self, data: pd.DataFrame) -> None:
         """Give each number a token per earlier number it often equals, and offset tokens from the
@@ -148,18 +149,21 @@ class AutoregressiveBackend(GeneratorBackend):
                 encoder.fit_near(data[encoder.column.name], earlier)
                 earlier[encoder.column.name] = data[encoder.column.name]
 
-    def _encode(self, data: pd.DataFrame) -> np.ndarray:
-        """(rows, columns) tokens of ``data``, copy and offset tokens included."""
-        columns = []
+    def _encode(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) tokens of ``data``, copy and offset tokens included; and the tokens a
+        condition on each value fixes (``condition_token``: its own bin, never a copy or offset,
+        which depend on the value of another column)."""
+        columns, conditions = [], []
         for encoder in self.encoders:
             values = data[encoder.column.name]
             tokens = encoder.encode(values)
+            conditions.append(tokens.copy())
             if encoder.copies:
                 tokens = encoder.with_copy_tokens(tokens, values, [data[name] for name in encoder.copies])
             if encoder.near:
                 tokens = encoder.with_near_tokens(tokens, values, data[encoder.near])
             columns.append(tokens)
-        return np.stack(columns, axis=1)
+        return np.stack(columns, axis=1), np.stack(conditions, axis=1)
 
     def _fit_encoders_privately(self, encoders: list[ColumnEncoder], data: pd.DataFrame) -> float:
         """Lay the tokens out under the privacy budget; the epsilon spent, shared evenly by the
@@ -195,7 +199,7 @@ class AutoregressiveBackend(GeneratorBackend):
             self.encoders, self.net = trained.encoders, trained.net
             return report
         started = time.perf_counter()
-        tokens, statistics_epsilon = self._fit_encoders(data)
+        tokens, condition_tokens, statistics_epsilon = self._fit_encoders(data)
         if len(tokens) < 2:
             raise GeneratorError("autoregressive: need at least 2 training rows")
         device = resolve_device(self.config["device"])
@@ -203,7 +207,9 @@ class AutoregressiveBackend(GeneratorBackend):
             torch.manual_seed(self.seed)
             self.net = self._build_net()
         with torch_threads(self.config["threads"]):
-            run = TrainingRun(self.net, tokens, self.config, self.seed, device, statistics_epsilon)
+            run = TrainingRun(
+                self.net, tokens, self.config, self.seed, device, statistics_epsilon, condition_tokens
+            )
             report = run.train(progress)
         self.net = run.net.cpu().eval()
         report.seconds = time.perf_counter() - started

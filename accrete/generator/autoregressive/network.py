@@ -128,13 +128,16 @@ class AutoregressiveNet(nn.Module):
         delta = embedded - self.absent_embedding
         return embedded, self.absent_embedding.sum(0) + torch.bmm(seen, delta)
 
-    def forward(self, tokens: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, tokens: torch.Tensor, seen: torch.Tensor, shown: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Negative log-likelihood per row (summed over columns, averaged over rows).
 
         ``tokens``: (rows, columns) int64; ``seen``: (rows, columns, columns) float, 1 where
-        column j is observed when predicting column t (never t itself).
+        column j is observed when predicting column t (never t itself); ``shown``: the tokens the
+        other columns observe, where they differ from ``tokens`` (None: ``tokens``).
         """
-        _, states = self.embedded_states(tokens, seen)
+        _, states = self.embedded_states(tokens if shown is None else shown, seen)
         total = tokens.new_zeros((), dtype=torch.float32)
         for column, head in enumerate(self.heads):
             if isinstance(head, FactorizedHead):

@@ -72,8 +72,14 @@ class TrainingRun:
         seed: int,
         device: torch.device,
         statistics_epsilon: float = 0.0,
+        condition_tokens: np.ndarray | None = None,
     ):
-        """``statistics_epsilon``: what the encoder already spent of a privacy budget."""
+        """``statistics_epsilon``: what the encoder already spent of a privacy budget;
+        ``condition_tokens``: the rows as the tokens a condition on each value fixes, where they
+        differ from ``tokens`` (a copy or offset token stands for a value relative to another
+        column, a condition fixes the value's own bin); a column a training row shows as a
+        condition is observed by the others as those, as sampling will show it (and still
+        predicted as itself)."""
         self.config = config
         self.device = device
         self.rank, self.world = process_group.rank(), process_group.world_size()
@@ -85,6 +91,9 @@ class TrainingRun:
             validation_rows = 0  # nothing held out under a privacy budget (see the module's docstring)
         self.validation = table[order[:validation_rows]].to(device)
         self.train_rows = table[order[validation_rows:]].to(device)
+        self.train_conditions = None
+        if condition_tokens is not None and not np.array_equal(condition_tokens, tokens):
+            self.train_conditions = torch.from_numpy(condition_tokens)[order[validation_rows:]].to(device)
         self.net = net.to(device)
         self.model = process_group.wrap(self.net, device) if self.world > 1 else self.net
         compiles = config["compile"] is True or (config["compile"] == "auto" and device.type == "cuda")
@@ -131,10 +140,14 @@ class TrainingRun:
         check_every = BUDGET_CHECK_STEPS if self.world > 1 else 1
         for step in range(steps):
             start = step * batch + self.rank * per_process
-            tokens = self.train_rows[order[start : start + per_process]]
+            rows_here = order[start : start + per_process]
+            tokens = self.train_rows[rows_here]
             seen = seen_masks(len(tokens), columns, CONDITION_SHARE, self.mask_generator, self.device)
+            shown = None
+            if self.train_conditions is not None:  # the first column sees exactly the conditioned others
+                shown = torch.where(seen[:, 0, :] > 0, self.train_conditions[rows_here], tokens)
             with torch.autocast(**self.autocast):
-                loss = self.model(tokens, seen)
+                loss = self.model(tokens, seen, shown)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
