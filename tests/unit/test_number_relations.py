@@ -54,6 +54,19 @@ def test_a_payment_equal_to_the_bill_is_kept_as_a_copy(fitted):
     assert (rows.payment[rows.payment != rows.bill] < rows.bill[rows.payment != rows.bill]).mean() > 0.8
 
 
+def test_a_column_equal_to_an_earlier_one_only_by_chance_copies_nothing():
+    """A delay of 1 to 12 equals an independent month in about 3% of the rows: chance, not a copy."""
+    rng = np.random.default_rng(2)
+    month = pd.Series(rng.integers(1, 13, 6_000).astype(float))
+    delay = pd.Series(
+        np.concatenate([rng.integers(1, 13, 2_000), rng.integers(13, 400, 4_000)]).astype(float)
+    )
+    encoder = NumericalEncoder(ModelColumn("delay", "numerical", integer=True), bins=32).fit(delay)
+    assert (encoder.encode(delay) > len(encoder.masses)).mean() > 0.5
+    assert ((month == delay).mean()) > 0.02
+    assert encoder.fit_copies(delay, {"month": month}).copies == ()
+
+
 def test_a_column_equal_to_no_earlier_one_copies_nothing(fitted):
     generator, _ = fitted
     assert next(encoder for encoder in generator.encoders if encoder.column.name == "limit").copies == ()

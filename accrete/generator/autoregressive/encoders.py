@@ -57,6 +57,10 @@ COPY_MIN_SHARE = 0.01
 point masses, which are exact already) gets a token copying that column."""
 MAX_COPY_SOURCES = 4
 """Most earlier columns one number copies (those it equals most often)."""
+COPY_CHANCE_RATIO = 5.0
+"""A copy must also be at least this many times as frequent as the two columns would be equal by
+chance, were they independent (a delay of 1 to 12 minutes equals the month in more than 1% of
+flights, and means nothing)."""
 NEAR_BINS = 16
 """Quantile bins of the offset from the earlier column a number lies near (``fit_near``)."""
 NEAR_MIN_SHARE = 0.1
@@ -244,14 +248,20 @@ class NumericalEncoder(ColumnEncoder):
 
     def fit_copies(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
         """Keep as ``copies`` the ``earlier`` numerical columns this one equals, inside its bins, in
-        at least ``COPY_MIN_SHARE`` of the rows (at most ``MAX_COPY_SOURCES``, most often first)."""
+        at least ``COPY_MIN_SHARE`` of the rows and ``COPY_CHANCE_RATIO`` times as often as by chance
+        (at most ``MAX_COPY_SOURCES``, most often first)."""
         numbers = self._floats(values)
         in_bin = self.encode(values) > len(self.masses)
-        shares = {
-            name: float((in_bin & (self._floats(other) == numbers)).mean()) for name, other in earlier.items()
-        }
+        binned_shares = pd.Series(numbers[in_bin]).value_counts() / len(numbers)
+        shares, needed = {}, {}
+        for name, other in earlier.items():
+            other_numbers = self._floats(other)
+            shares[name] = float((in_bin & (other_numbers == numbers)).mean())
+            other_shares = pd.Series(other_numbers).value_counts() / len(other_numbers)
+            chance = float((binned_shares * other_shares.reindex(binned_shares.index, fill_value=0.0)).sum())
+            needed[name] = max(COPY_MIN_SHARE, COPY_CHANCE_RATIO * chance)
         kept = sorted(
-            (name for name, share in shares.items() if share >= COPY_MIN_SHARE), key=lambda n: -shares[n]
+            (name for name, share in shares.items() if share >= needed[name]), key=lambda n: -shares[n]
         )
         self.copies = tuple(kept[:MAX_COPY_SOURCES])
         return self
