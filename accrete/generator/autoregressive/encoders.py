@@ -416,9 +416,9 @@ class NumericalEncoder(ColumnEncoder):
         """As ``ColumnEncoder.decode``; ``sources`` are the decoded ``sources`` columns (needed only
         when ``tokens`` hold copy or offset tokens). A copy token takes its row's value from the
         copied column, clipped to the schema's bounds; an offset token adds the offset drawn within
-        its bin to ``near``'s value, kept within the range seen in training and rounded to the step. A copy of, or an offset from, a
-        missing value (never seen in training, but not impossible to draw) is drawn from the
-        column's bins instead."""
+        its bin to ``near``'s value, kept within the range seen in training and rounded to the
+        step. A copy of, or an offset from, a missing value (never seen in training, but not
+        impossible to draw) is drawn from the column's bins instead."""
         numbers = self.decode_numbers(tokens, positions)
         relative = np.flatnonzero(tokens >= self.first_copy_token)
         if len(relative):
