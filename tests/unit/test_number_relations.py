@@ -36,17 +36,24 @@ def _bills(rows: int = 4_000) -> pd.DataFrame:
     return pd.DataFrame({"bill": bill, "payment": payment, "limit": limit}).astype("int64")
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    data = _bills()
-    generator = AutoregressiveBackend(SCHEMA, FAST, seed=3)
+def _fitted(schema: TableSchema, data: pd.DataFrame) -> tuple[AutoregressiveBackend, pd.DataFrame]:
+    generator = AutoregressiveBackend(schema, FAST, seed=3)
     generator.fit(data)
     return generator, data
 
 
+def _encoder(generator: AutoregressiveBackend, name: str) -> NumericalEncoder:
+    return next(encoder for encoder in generator.encoders if encoder.column.name == name)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return _fitted(SCHEMA, _bills())
+
+
 def test_a_payment_equal_to_the_bill_is_kept_as_a_copy(fitted):
     generator, data = fitted
-    payment = next(encoder for encoder in generator.encoders if encoder.column.name == "payment")
+    payment = _encoder(generator, "payment")
     assert payment.copies == ("bill",)
     rows = generator.sample(4_000, seed=1)
     real_share = (data.payment == data.bill).mean()
@@ -64,12 +71,12 @@ def test_a_column_equal_to_an_earlier_one_only_by_chance_copies_nothing():
     encoder = NumericalEncoder(ModelColumn("delay", "numerical", integer=True), bins=32).fit(delay)
     assert (encoder.encode(delay) > len(encoder.masses)).mean() > 0.5
     assert ((month == delay).mean()) > 0.02
-    assert encoder.fit_copies(delay, {"month": month}).copies == ()
+    assert encoder.fit_relations(delay, {"month": month}).copies == ()
 
 
 def test_a_column_equal_to_no_earlier_one_copies_nothing(fitted):
     generator, _ = fitted
-    assert next(encoder for encoder in generator.encoders if encoder.column.name == "limit").copies == ()
+    assert _encoder(generator, "limit").copies == ()
 
 
 def test_a_copy_follows_a_conditioned_source(fitted):
@@ -160,10 +167,7 @@ BALANCES = TableSchema(
 
 @pytest.fixture(scope="module")
 def balances():
-    data = _balances()
-    generator = AutoregressiveBackend(BALANCES, FAST, seed=3)
-    generator.fit(data)
-    return generator, data
+    return _fitted(BALANCES, _balances())
 
 
 def _close_share(rows: pd.DataFrame) -> float:
@@ -174,7 +178,7 @@ def test_a_number_close_to_an_earlier_one_keeps_how_often_and_how_close(balances
     """Without offset tokens a value within 0.5% of the last balance is drawn within its bin, which is
     far wider: such rows fall from half to a few percent."""
     generator, data = balances
-    now = next(encoder for encoder in generator.encoders if encoder.column.name == "now")
+    now = _encoder(generator, "now")
     assert now.near == "last" and len(now.near_knots) > 1
     rows = generator.sample(4_000, seed=1)
     assert abs(_close_share(rows) - _close_share(data)) < 0.06
@@ -198,7 +202,7 @@ def test_a_condition_on_the_column_with_offsets_is_trained_as_its_own_bin(balanc
 
 def test_an_offset_from_a_missing_value_is_drawn_from_the_bins_instead(balances):
     generator, _ = balances
-    now = next(encoder for encoder in generator.encoders if encoder.column.name == "now")
+    now = _encoder(generator, "now")
     tokens = np.full(3, now.first_near_token)
     sources = [np.array([1_000.0, np.nan, 2_000.0])] * len(now.sources)
     decoded = now.decode(tokens, np.array([0.2, 0.5, 0.8]), sources)

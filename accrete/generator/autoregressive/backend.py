@@ -36,7 +36,7 @@ MODEL_FILE = "model.pt"
 MANIFEST_FILE = "generator.json"
 MODEL_FORMAT = "accrete-autoregressive"
 FORMAT_VERSION = 2
-"""2: numbers may hold offset tokens (``NumericalEncoder.fit_near``). ``load`` reads every version up to this one."""
+"""2: numbers may hold offset tokens (``NumericalEncoder.fit_relations``). ``load`` reads every version up to this one."""
 
 
 def modelling_order(encoders: list[ColumnEncoder], column_order: str) -> list[ColumnEncoder]:
@@ -141,12 +141,11 @@ class AutoregressiveBackend(GeneratorBackend):
 
     def _fit_relations(self, data: pd.DataFrame) -> None:
         """Give each number a token per earlier number it often equals, and offset tokens from the
-        one it often lies near (``NumericalEncoder.fit_copies``, ``fit_near``)."""
+        one it often lies near (``NumericalEncoder.fit_relations``)."""
         earlier: dict[str, pd.Series] = {}
         for encoder in self.encoders:
             if encoder.kind == "numerical":
-                encoder.fit_copies(data[encoder.column.name], earlier)
-                encoder.fit_near(data[encoder.column.name], earlier)
+                encoder.fit_relations(data[encoder.column.name], earlier)
                 earlier[encoder.column.name] = data[encoder.column.name]
 
     def _encode(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,9 @@ token 0 for a missing value, so missingness is modelled like any other value.
   limits in whole ten thousands sample whole ten thousands) and clipped to the schema's bounds.
   A number that equals an earlier column's number in many rows (a payment equal to last month's
   bill, a bill carried over unchanged) also gets a token per such column meaning "the same value
-  as that column" (``fit_copies``), so the relation survives exactly rather than as two nearby
+  as that column" (``fit_relations``), so the relation survives exactly rather than as two nearby
   draws. A number that often lies close to one earlier column's number (this month's bill against
-  last month's) gets tokens for the offset from it, in quantile bins of the offsets (``fit_near``),
+  last month's) gets tokens for the offset from it, in quantile bins of the offsets (``fit_relations``),
   so closeness survives at the offsets' resolution rather than its own bin's.
 - Datetime: a numerical column of whole seconds since the epoch.
 - Categorical: one token per category seen at least ``rare_min_count`` times; rarer
@@ -62,7 +62,7 @@ COPY_CHANCE_RATIO = 5.0
 chance, were they independent (a delay of 1 to 12 minutes equals the month in more than 1% of
 flights, and means nothing)."""
 NEAR_BINS = 16
-"""Quantile bins of the offset from the earlier column a number lies near (``fit_near``)."""
+"""Quantile bins of the offset from the earlier column a number lies near (``fit_relations``)."""
 NEAR_MIN_SHARE = 0.1
 """A number lies near an earlier column when at least this share of all its rows are binned values
 (not point masses, not copies) within ``NEAR_WIDTH_SHARE`` of their bin's width of that column's value."""
@@ -246,33 +246,44 @@ class NumericalEncoder(ColumnEncoder):
                 return step
         return None
 
-    def fit_copies(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
-        """Keep as ``copies`` the ``earlier`` numerical columns this one equals, inside its bins, in
-        at least ``COPY_MIN_SHARE`` of the rows and ``COPY_CHANCE_RATIO`` times as often as by chance
-        (at most ``MAX_COPY_SOURCES``, most often first)."""
+    def fit_relations(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
+        """Fit ``copies``, then ``near``, from the ``earlier`` numerical columns (in modelling order)."""
         numbers = self._floats(values)
-        in_bin = self.encode(values) > len(self.masses)
+        tokens = self.encode(values)
+        others = {name: self._floats(other) for name, other in earlier.items()}
+        self._fit_copies(numbers, tokens, others)
+        self._fit_near(numbers, self._with_copies(tokens, numbers, others), others)
+        return self
+
+    def _fit_copies(self, numbers: np.ndarray, tokens: np.ndarray, others: dict[str, np.ndarray]) -> None:
+        """Keep as ``copies`` the ``others`` this column equals, inside its bins, in at least
+        ``COPY_MIN_SHARE`` of the rows and ``COPY_CHANCE_RATIO`` times as often as by chance (at most
+        ``MAX_COPY_SOURCES``, most often first)."""
+        in_bin = tokens > len(self.masses)
         binned_shares = pd.Series(numbers[in_bin]).value_counts() / len(numbers)
         shares, needed = {}, {}
-        for name, other in earlier.items():
-            other_numbers = self._floats(other)
-            shares[name] = float((in_bin & (other_numbers == numbers)).mean())
-            other_shares = pd.Series(other_numbers).value_counts() / len(other_numbers)
+        for name, other in others.items():
+            shares[name] = float((in_bin & (other == numbers)).mean())
+            other_shares = pd.Series(other).value_counts() / len(other)
             chance = float((binned_shares * other_shares.reindex(binned_shares.index, fill_value=0.0)).sum())
             needed[name] = max(COPY_MIN_SHARE, COPY_CHANCE_RATIO * chance)
         kept = sorted(
             (name for name, share in shares.items() if share >= needed[name]), key=lambda n: -shares[n]
         )
         self.copies = tuple(kept[:MAX_COPY_SOURCES])
-        return self
 
     def with_copy_tokens(self, tokens: np.ndarray, values: pd.Series, sources: list[pd.Series]) -> np.ndarray:
         """``tokens`` (from ``encode``) with each binned value that equals a ``copies`` column's value
         (``sources``, in the same order) turned into that column's copy token (the first that matches)."""
-        numbers = self._floats(values)
+        others = {name: self._floats(source) for name, source in zip(self.copies, sources, strict=True)}
+        return self._with_copies(tokens, self._floats(values), others)
+
+    def _with_copies(
+        self, tokens: np.ndarray, numbers: np.ndarray, others: dict[str, np.ndarray]
+    ) -> np.ndarray:
         unresolved = tokens > len(self.masses)
-        for offset, source in enumerate(sources):
-            same = unresolved & (self._floats(source) == numbers)
+        for offset, name in enumerate(self.copies):
+            same = unresolved & (others[name] == numbers)
             tokens[same] = self.first_copy_token + offset
             unresolved &= ~same
         return tokens
@@ -288,22 +299,17 @@ class NumericalEncoder(ColumnEncoder):
         offsets = numbers - source
         return np.where(in_bin & (np.abs(offsets) < NEAR_WIDTH_SHARE * widths), offsets, np.nan)
 
-    def fit_near(self, values: pd.Series, earlier: dict[str, pd.Series]) -> NumericalEncoder:
-        """Keep as ``near`` the ``earlier`` number (``copies`` already fitted) that this one lies near
-        (see ``NEAR_MIN_SHARE``) in the most rows, if any, and bin the offsets from it."""
-        numbers = self._floats(values)
-        tokens = self.with_copy_tokens(self.encode(values), values, [earlier[name] for name in self.copies])
-        offsets = {
-            name: self._near_offsets(tokens, numbers, self._floats(other)) for name, other in earlier.items()
-        }
+    def _fit_near(self, numbers: np.ndarray, tokens: np.ndarray, others: dict[str, np.ndarray]) -> None:
+        """Keep as ``near`` the one of ``others`` that this column lies near (see ``NEAR_MIN_SHARE``)
+        in the most rows, if any, and bin the offsets from it; ``tokens`` have copies resolved."""
+        offsets = {name: self._near_offsets(tokens, numbers, other) for name, other in others.items()}
         shares = {name: float((~np.isnan(found)).mean()) for name, found in offsets.items()}
         best = max(shares, key=shares.get, default=None)
         if best is None or shares[best] < NEAR_MIN_SHARE:
-            return self
+            return
         self.near = best
         found = offsets[best]
         self.near_edges, self.near_knots = _quantile_bins(np.sort(found[~np.isnan(found)]), NEAR_BINS)
-        return self
 
     def with_near_tokens(self, tokens: np.ndarray, values: pd.Series, source: pd.Series) -> np.ndarray:
         """``tokens`` (copies resolved) with each binned value near ``near``'s (``source``) turned into
